@@ -1,0 +1,667 @@
+//===- DLOps.td - Operations of the dl dialect -------------*- tablegen -*-===//
+//
+// Every op: a verifier (ODS constraints plus a shape function from
+// ShapeFunctions.h through InferTypeOpInterface), a readable assembly format,
+// and a summary and description with an example.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_DIALECT_DL_IR_DLOPS_TD
+#define DLC_DIALECT_DL_IR_DLOPS_TD
+
+include "dlc/Dialect/DL/IR/DLDialect.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Types and base classes
+//===----------------------------------------------------------------------===//
+
+def DL_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def DL_IndexTensor : RankedTensorOf<[I32, I64]>;
+def DL_Tensor : RankedTensorOf<[AnyFloat, I1, I32, I64]>;
+def DL_ScalarTensor : TensorRankOf<[AnyFloat], [0]>;
+
+class DL_Op<string mnemonic, list<Trait> traits = []>
+    : Op<DL_Dialect, mnemonic, traits>;
+
+// Result types come from the shape functions in ShapeFunctions.h. A declared
+// result type may be less precise than the inferred one (`?` where the
+// inference knows a size); dl-shape-inference then refines it.
+def DL_InferShape : InferTypeOpAdaptorBase<[{
+  static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) {
+    return ::dlc::dl::areCompatibleReturnTypes(l, r);
+  }
+}]>;
+
+//===----------------------------------------------------------------------===//
+// Constants, parameters and the model interface
+//===----------------------------------------------------------------------===//
+
+def DL_ConstantOp : DL_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "output"]>]> {
+  let summary = "a constant tensor";
+  let description = [{
+    Produces a tensor from a dense or splat elements attribute.
+
+    ```mlir
+    %c = dl.constant dense<1.0> : tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def DL_ParameterOp : DL_Op<"parameter",
+    [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "declares a model parameter and its initializer";
+  let description = [{
+    A named tensor that persists across calls: a weight, a bias, or (with
+    `non_trainable`) state such as batch-norm running statistics. The
+    initializer follows Keras: `glorot_uniform` draws from
+    U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio 2010),
+    `he_normal` from N(0, 2 / fan_in) (He et al. 2015), and so on; fans are
+    computed as in PyTorch's `_calculate_fan_in_and_fan_out` for the
+    `[out, in, ...]` layouts dl uses. Optional `mean`, `stddev`, `minval`,
+    `maxval` and `value` tune the plain distributions (defaults as in Keras:
+    normal N(0, 0.05), uniform U(-0.05, 0.05)).
+
+    ```mlir
+    dl.parameter @"fc1.weight" : tensor<128x784xf32> = glorot_uniform
+    dl.parameter @"bn.running_var" : tensor<32xf32> = ones non_trainable
+    dl.parameter @scale : tensor<f32> = constant {value = 0.5 : f64}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<DL_FloatTensor>:$type,
+                       DL_InitializerAttr:$initializer,
+                       UnitAttr:$non_trainable,
+                       OptionalAttr<F64Attr>:$value,
+                       OptionalAttr<F64Attr>:$mean,
+                       OptionalAttr<F64Attr>:$stddev,
+                       OptionalAttr<F64Attr>:$minval,
+                       OptionalAttr<F64Attr>:$maxval);
+  let assemblyFormat = [{
+    $sym_name `:` $type `=` $initializer (`non_trainable` $non_trainable^)?
+    attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+  }];
+}
+
+def DL_ParamOp : DL_Op<"param",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads the current value of a model parameter";
+  let description = [{
+    ```mlir
+    %w = dl.param @"fc1.weight" : tensor<128x784xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = "$name attr-dict `:` type($output)";
+}
+
+def DL_OptimizerOp : DL_Op<"optimizer", [HasParent<"::mlir::ModuleOp">]> {
+  let summary = "the optimizer that the model's train step uses";
+  let description = [{
+    Records the optimizer and its hyperparameters from the `.dl` file's
+    `train` section. `sgd` (with `momentum`, `nesterov`), `adam`
+    (Kingma & Ba 2015) and `adamw` (Loshchilov & Hutter 2019, decoupled
+    `weight_decay`); `l2` adds `l2 * sum(w^2)` over trainable weights to the
+    loss (Keras's kernel_regularizer).
+
+    ```mlir
+    dl.optimizer adam {learning_rate = 1.000000e-03 : f64}
+    ```
+  }];
+  let arguments = (ins DL_OptimizerKindAttr:$kind,
+                       F64Attr:$learning_rate,
+                       DefaultValuedAttr<F64Attr, "0.0">:$momentum,
+                       UnitAttr:$nesterov,
+                       DefaultValuedAttr<F64Attr, "0.9">:$beta1,
+                       DefaultValuedAttr<F64Attr, "0.999">:$beta2,
+                       DefaultValuedAttr<F64Attr, "1e-07">:$epsilon,
+                       DefaultValuedAttr<F64Attr, "0.0">:$weight_decay,
+                       DefaultValuedAttr<F64Attr, "0.0">:$l2);
+  let assemblyFormat = "$kind attr-dict";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+class DL_BinaryOp<string mnemonic, string sym, list<Trait> traits = []>
+    : DL_Op<mnemonic, !listconcat([Pure, SameOperandsElementType,
+                                   DL_InferShape], traits)> {
+  let summary = "elementwise `" # sym # "` with NumPy broadcasting";
+  let description = [{
+    Applies the operation elementwise; operands broadcast as in NumPy.
+
+    ```mlir
+    %r = dl.}] # mnemonic # [{ %a, %b : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$lhs, DL_Tensor:$rhs);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def DL_AddOp : DL_BinaryOp<"add", "+", [Commutative]>;
+def DL_SubOp : DL_BinaryOp<"sub", "-">;
+def DL_MulOp : DL_BinaryOp<"mul", "*", [Commutative]>;
+def DL_DivOp : DL_BinaryOp<"div", "/">;
+def DL_PowOp : DL_BinaryOp<"pow", "pow">;
+def DL_MaximumOp : DL_BinaryOp<"maximum", "max", [Commutative]>;
+def DL_MinimumOp : DL_BinaryOp<"minimum", "min", [Commutative]>;
+
+class DL_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : DL_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType],
+                                  traits)> {
+  let summary = "elementwise " # formula;
+  let description = [{
+    Computes }] # formula # [{ for every element.
+
+    ```mlir
+    %y = dl.}] # mnemonic # [{ %x : tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def DL_NegOp : DL_UnaryOp<"neg", "-x">;
+def DL_AbsOp : DL_UnaryOp<"abs", "|x|">;
+def DL_ExpOp : DL_UnaryOp<"exp", "e^x">;
+def DL_LogOp : DL_UnaryOp<"log", "the natural logarithm ln(x)">;
+def DL_SqrtOp : DL_UnaryOp<"sqrt", "sqrt(x)">;
+def DL_RsqrtOp : DL_UnaryOp<"rsqrt", "1 / sqrt(x)">;
+def DL_TanhOp : DL_UnaryOp<"tanh", "tanh(x)">;
+def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "the logistic sigmoid 1 / (1 + e^-x)">;
+def DL_ReluOp : DL_UnaryOp<"relu", "max(x, 0)">;
+
+def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "elementwise GELU";
+  let description = [{
+    The Gaussian error linear unit (Hendrycks & Gimpel 2016):
+    `x * Phi(x)` with `approximate = none`, or
+    `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))` with
+    `approximate = tanh`, as torch.nn.functional.gelu.
+
+    ```mlir
+    %y = dl.gelu %x approximate = tanh : tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input,
+                       DefaultValuedAttr<DL_GeluApproximationAttr,
+                         "::dlc::dl::GeluApproximation::none">:$approximate);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat =
+      "$input (`approximate` `=` $approximate^)? attr-dict `:` type($input)";
+}
+
+def DL_CastOp : DL_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "converts the element type";
+  let description = [{
+    Converts each element: integer to float exactly where representable,
+    float to integer rounding toward zero (C semantics).
+
+    ```mlir
+    %f = dl.cast %labels : tensor<?xi32> to tensor<?xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$input);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($output)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def DL_MatmulOp : DL_Op<"matmul", [Pure, SameOperandsElementType, DL_InferShape]> {
+  let summary = "matrix product of two rank-2 tensors";
+  let description = [{
+    `[M, K] @ [K, N] -> [M, N]`.
+
+    ```mlir
+    %y = dl.matmul %x, %w : (tensor<?x784xf32>, tensor<784x128xf32>) -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$lhs, DL_FloatTensor:$rhs);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def DL_BatchMatmulOp : DL_Op<"batch_matmul",
+    [Pure, SameOperandsElementType, DL_InferShape]> {
+  let summary = "batched matrix product with broadcast batch dims";
+  let description = [{
+    `[..., M, K] @ [..., K, N] -> [..., M, N]`; the leading (batch) dims
+    broadcast as in NumPy, as torch.matmul for operands of rank >= 2 (one of
+    rank >= 3).
+
+    ```mlir
+    %s = dl.batch_matmul %q, %k : (tensor<?x8x16x64xf32>, tensor<?x8x64x16xf32>) -> tensor<?x8x16x16xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$lhs, DL_FloatTensor:$rhs);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+class DL_ReduceOp<string mnemonic, string what>
+    : DL_Op<mnemonic, [Pure, DL_InferShape]> {
+  let summary = what # " over the given axes";
+  let description = [{
+    Reduces over `axes` (all axes when empty; negative axes count from the
+    end). With `keep_dims` the reduced axes stay as size 1.
+
+    ```mlir
+    %s = dl.}] # mnemonic # [{ %x axes = [1] keep_dims : (tensor<?x10xf32>) -> tensor<?x1xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DenseI64ArrayAttr:$axes,
+                       UnitAttr:$keep_dims);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `axes` `=` $axes (`keep_dims` $keep_dims^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_ReduceSumOp : DL_ReduceOp<"reduce_sum", "sum">;
+def DL_ReduceMeanOp : DL_ReduceOp<"reduce_mean", "arithmetic mean">;
+def DL_ReduceMaxOp : DL_ReduceOp<"reduce_max", "maximum">;
+
+class DL_SoftmaxLikeOp<string mnemonic, string formula>
+    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = formula # " along one axis";
+  let description = [{
+    Computes }] # formula # [{ along `axis`, with the maximum subtracted
+    first for numerical stability.
+
+    ```mlir
+    %p = dl.}] # mnemonic # [{ %logits axis = -1 : tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def DL_SoftmaxOp : DL_SoftmaxLikeOp<"softmax", "softmax exp(x_i) / sum_j exp(x_j)">;
+def DL_LogSoftmaxOp
+    : DL_SoftmaxLikeOp<"log_softmax", "log-softmax x_i - log(sum_j exp(x_j))">;
+
+def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_InferShape]> {
+  let summary = "batch normalization with given statistics";
+  let description = [{
+    `(x - mean) / sqrt(variance + epsilon) * scale + bias` per channel of an
+    `[N, C, ...]` input (Ioffe & Szegedy 2015), as
+    torch.nn.functional.batch_norm in evaluation mode; `momentum` is the
+    weight of the batch statistics in the running averages that training
+    updates (PyTorch's convention).
+
+    ```mlir
+    %y = dl.batch_norm %x, %scale, %bias, %mean, %var {epsilon = 1.0e-05 : f64}
+        : (tensor<?x32x28x28xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x32x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$scale,
+                       DL_FloatTensor:$bias, DL_FloatTensor:$mean,
+                       DL_FloatTensor:$variance,
+                       DefaultValuedAttr<F64Attr, "1e-05">:$epsilon,
+                       DefaultValuedAttr<F64Attr, "0.1">:$momentum);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_LayerNormOp : DL_Op<"layer_norm", [Pure, DL_InferShape]> {
+  let summary = "layer normalization over the trailing dims";
+  let description = [{
+    Normalizes over dims `axis..rank-1` (Ba et al. 2016), then applies the
+    elementwise affine `scale` and `bias` of shape `input.shape[axis:]`, as
+    torch.nn.functional.layer_norm.
+
+    ```mlir
+    %y = dl.layer_norm %x, %g, %b axis = -1 : (tensor<?x16x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x16x64xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$scale,
+                       DL_FloatTensor:$bias,
+                       DefaultValuedAttr<I64Attr, "-1">:$axis,
+                       DefaultValuedAttr<F64Attr, "1e-05">:$epsilon);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias `axis` `=` $axis attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType]> {
+  let summary = "inverted dropout";
+  let description = [{
+    In training, zeroes each element with probability `rate` and scales the
+    rest by `1 / (1 - rate)` (Srivastava et al. 2014); in inference, the
+    identity. A rate of 0 folds away.
+
+    ```mlir
+    %y = dl.dropout %x rate = 2.000000e-01 : tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, F64Attr:$rate);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = "$input `rate` `=` $rate attr-dict `:` type($input)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_InferShape]> {
+  let summary = "reshapes to a new shape with the same element count";
+  let description = [{
+    ONNX Reshape semantics: `0` copies the input's dim at the same index and
+    at most one `-1` is inferred from the element count, so dynamic dims
+    survive (`[0, -1]` flattens `?x28x28` to `?x784`).
+
+    ```mlir
+    %f = dl.reshape %x [0, 784] : (tensor<?x28x28xf32>) -> tensor<?x784xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat =
+      "$input $shape attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_InferShape]> {
+  let summary = "permutes the dims";
+  let description = [{
+    Output dim `i` is input dim `perm[i]`.
+
+    ```mlir
+    %t = dl.transpose %w [1, 0] : (tensor<128x784xf32>) -> tensor<784x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat =
+      "$input $perm attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_InferShape]> {
+  let summary = "broadcasts to a larger shape";
+  let description = [{
+    torch.Tensor.expand semantics: size-1 dims grow, new leading dims are
+    added, `-1` keeps the input's dim.
+
+    ```mlir
+    %b = dl.broadcast_to %bias [4, 128] : (tensor<128xf32>) -> tensor<4x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$input, DenseI64ArrayAttr:$shape);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat =
+      "$input $shape attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def DL_ConcatOp : DL_Op<"concat", [Pure, SameOperandsElementType, DL_InferShape]> {
+  let summary = "concatenates tensors along an axis";
+  let description = [{
+    ```mlir
+    %c = dl.concat %a, %b axis = 1 : (tensor<?x3xf32>, tensor<?x5xf32>) -> tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<DL_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat =
+      "$inputs `axis` `=` $axis attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def DL_SliceOp : DL_Op<"slice", [Pure, DL_InferShape]> {
+  let summary = "strided slice along some axes";
+  let description = [{
+    Python slicing `x[start:end:step]` along each listed axis; negative
+    `start`/`end` count from the end, and both are clamped to the dim.
+
+    ```mlir
+    %s = dl.slice %x axes = [1] starts = [0] ends = [64] steps = [1]
+        : (tensor<?x192xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$ends,
+                       DenseI64ArrayAttr:$steps);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat = [{
+    $input `axes` `=` $axes `starts` `=` $starts `ends` `=` $ends
+    `steps` `=` $steps attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DL_GatherOp : DL_Op<"gather", [Pure, DL_InferShape]> {
+  let summary = "takes slices along an axis at integer indices";
+  let description = [{
+    numpy.take: the result is `input.shape[:axis] + indices.shape +
+    input.shape[axis+1:]`. Out-of-range indices are a run-time error.
+
+    ```mlir
+    %g = dl.gather %x, %idx axis = 0 : (tensor<10x4xf32>, tensor<?xi32>) -> tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$input, DL_IndexTensor:$indices, I64Attr:$axis);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $indices `axis` `=` $axis attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_EmbeddingOp : DL_Op<"embedding", [Pure, DL_InferShape]> {
+  let summary = "looks up rows of an embedding table";
+  let description = [{
+    `table[indices]` for a `[vocab, dim]` table, as
+    torch.nn.functional.embedding; the result is `indices.shape + [dim]`.
+
+    ```mlir
+    %e = dl.embedding %table, %ids : (tensor<1000x64xf32>, tensor<?x?xi32>) -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$table, DL_IndexTensor:$indices);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat =
+      "$table `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution, pooling, recurrence
+//===----------------------------------------------------------------------===//
+
+def DL_Conv2DOp : DL_Op<"conv2d", [Pure, SameOperandsElementType, DL_InferShape]> {
+  let summary = "2-D convolution, NCHW input and OIHW filter";
+  let description = [{
+    Cross-correlation as torch.nn.functional.conv2d: `filter` is
+    `[out_channels, in_channels / groups, kH, kW]`, `padding` is
+    `[top, left, bottom, right]` in zeros.
+
+    ```mlir
+    %y = dl.conv2d %x, %w strides = [1, 1] padding = [2, 2, 2, 2]
+        dilation = [1, 1] groups = 1
+        : (tensor<?x1x28x28xf32>, tensor<32x1x5x5xf32>) -> tensor<?x32x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $filter `strides` `=` $strides `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+class DL_Pool2DOp<string mnemonic, string what, dag extraArgs = (ins)>
+    : DL_Op<mnemonic, [Pure, DL_InferShape]> {
+  let summary = "2-D " # what # " pooling over NCHW";
+  let description = [{
+    Slides a `kernel` window with `strides` over H and W; `padding` is
+    `[top, left, bottom, right]` and never reaches a whole window.
+
+    ```mlir
+    %p = dl.}] # mnemonic # [{ %x kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0]
+        : (tensor<?x32x28x28xf32>) -> tensor<?x32x14x14xf32>
+    ```
+  }];
+  let arguments = !con((ins DL_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                            DenseI64ArrayAttr:$strides,
+                            DenseI64ArrayAttr:$padding), extraArgs);
+  let results = (outs DL_FloatTensor:$output);
+}
+
+def DL_MaxPool2DOp : DL_Pool2DOp<"max_pool2d", "max"> {
+  let assemblyFormat = [{
+    $input `kernel` `=` $kernel `strides` `=` $strides `padding` `=` $padding
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DL_AvgPool2DOp : DL_Pool2DOp<"avg_pool2d", "average",
+                                 (ins UnitAttr:$count_include_pad)> {
+  let assemblyFormat = [{
+    $input `kernel` `=` $kernel `strides` `=` $strides `padding` `=` $padding
+    (`count_include_pad` $count_include_pad^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_LSTMOp : DL_Op<"lstm", [Pure, DL_InferShape]> {
+  let summary = "a single-layer LSTM over a run-time number of time steps";
+  let description = [{
+    Hochreiter & Schmidhuber 1997, with PyTorch's equations and gate order
+    (i, f, g, o): for each step t of an `[batch, time, features]` input,
+    `gates = x_t @ w_ih^T + h @ w_hh^T + bias`, `c = f*c + i*g`,
+    `h = o*tanh(c)`, starting from zero states. `time` may be dynamic.
+    Results: every step's `h` `[batch, time, hidden]`, the last `h` and the
+    last `c`.
+
+    ```mlir
+    %out, %h, %c = dl.lstm %x, %w_ih, %w_hh, %b
+        : (tensor<?x?x32xf32>, tensor<256x32xf32>, tensor<256x64xf32>, tensor<256xf32>)
+        -> (tensor<?x?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>)
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$w_ih,
+                       DL_FloatTensor:$w_hh, DL_FloatTensor:$bias);
+  let results = (outs DL_FloatTensor:$output, DL_FloatTensor:$h,
+                      DL_FloatTensor:$c);
+  let assemblyFormat = [{
+    $input `,` $w_ih `,` $w_hh `,` $bias attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+class DL_LossOp<string mnemonic, string what, dag extraArgs = (ins),
+                string extraFormat = "">
+    : DL_Op<mnemonic, [Pure, DL_InferShape]> {
+  let summary = what # ", averaged over the batch";
+  let arguments = !con((ins DL_FloatTensor:$predictions, DL_Tensor:$targets),
+                       extraArgs);
+  let results = (outs DL_ScalarTensor:$loss);
+  let assemblyFormat = "$predictions `,` $targets " # extraFormat #
+                       " attr-dict `:` functional-type(operands, results)";
+}
+
+def DL_MSELossOp : DL_LossOp<"mse_loss", "mean squared error"> {
+  let description = [{
+    `mean((predictions - targets)^2)` over every element.
+
+    ```mlir
+    %l = dl.mse_loss %p, %t : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<f32>
+    ```
+  }];
+}
+
+def DL_BinaryCrossEntropyOp : DL_LossOp<"binary_cross_entropy",
+    "binary cross-entropy", (ins UnitAttr:$from_logits),
+    "(`from_logits` $from_logits^)?"> {
+  let description = [{
+    `-mean(t log p + (1 - t) log(1 - p))`; with `from_logits`, `p` is
+    `sigmoid(predictions)` computed stably as
+    torch.nn.functional.binary_cross_entropy_with_logits does.
+
+    ```mlir
+    %l = dl.binary_cross_entropy %z, %t from_logits : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<f32>
+    ```
+  }];
+}
+
+def DL_CategoricalCrossEntropyOp : DL_LossOp<"categorical_cross_entropy",
+    "categorical cross-entropy with one-hot or soft targets",
+    (ins UnitAttr:$from_logits), "(`from_logits` $from_logits^)?"> {
+  let description = [{
+    `-mean_n sum_c t[n,c] log p[n,c]` over the last (class) dim; with
+    `from_logits`, `log p` is a numerically stable log_softmax.
+
+    ```mlir
+    %l = dl.categorical_cross_entropy %logits, %onehot from_logits : (tensor<?x10xf32>, tensor<?x10xf32>) -> tensor<f32>
+    ```
+  }];
+}
+
+def DL_SparseCategoricalCrossEntropyOp : DL_LossOp<
+    "sparse_categorical_cross_entropy",
+    "categorical cross-entropy with integer labels",
+    (ins UnitAttr:$from_logits), "(`from_logits` $from_logits^)?"> {
+  let description = [{
+    `-mean_n log p[n, labels[n]]` with `predictions` `[..., C]` and integer
+    `labels` `[...]`; with `from_logits`, as torch.nn.functional.cross_entropy.
+    A label outside `[0, C)` is a run-time error.
+
+    ```mlir
+    %l = dl.sparse_categorical_cross_entropy %logits, %labels from_logits : (tensor<?x10xf32>, tensor<?xi32>) -> tensor<f32>
+    ```
+  }];
+}
+
+#endif // DLC_DIALECT_DL_IR_DLOPS_TD

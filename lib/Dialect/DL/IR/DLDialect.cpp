@@ -1,0 +1,107 @@
+//===- DLDialect.cpp - The dl dialect -------------------------------------===//
+
+#include "dlc/Dialect/DL/IR/DLDialect.h"
+#include "dlc/Dialect/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+using namespace mlir;
+using namespace dlc::dl;
+
+#include "dlc/Dialect/DL/IR/DLOpsDialect.cpp.inc"
+
+void DLDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dlc/Dialect/DL/IR/DLOps.cpp.inc"
+      >();
+}
+
+Operation *DLDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                          Type type, Location loc) {
+  auto elements = llvm::dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, elements);
+}
+
+LogicalResult DLDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  if (attr.getName() == kEntryAttrName) {
+    auto kind = llvm::dyn_cast<StringAttr>(attr.getValue());
+    if (!isa<func::FuncOp>(op))
+      return op->emitError() << "'" << kEntryAttrName
+                             << "' may only be set on a func.func";
+    if (!kind || (kind.getValue() != "forward" && kind.getValue() != "loss"))
+      return op->emitError() << "'" << kEntryAttrName
+                             << "' must be \"forward\" or \"loss\"";
+    return success();
+  }
+  if (attr.getName() == kModelAttrName) {
+    if (!isa<ModuleOp>(op) || !isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << kModelAttrName
+                             << "' must be a string on a builtin.module";
+    return success();
+  }
+  return op->emitError() << "unknown dl attribute '" << attr.getName() << "'";
+}
+
+/// Checks `dl.name` and `dl.dims` on an entry point's argument or result.
+static LogicalResult verifyValueAttr(Operation *op, Type type,
+                                     NamedAttribute attr) {
+  if (attr.getName() == DLDialect::kNameAttrName) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << DLDialect::kNameAttrName
+                             << "' must be a string";
+    return success();
+  }
+  if (attr.getName() != DLDialect::kDimsAttrName)
+    return op->emitError() << "unknown dl attribute '" << attr.getName()
+                           << "'";
+  auto dims = llvm::dyn_cast<ArrayAttr>(attr.getValue());
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  if (!dims || !tensor)
+    return op->emitError() << "'" << DLDialect::kDimsAttrName
+                           << "' must be an array on a ranked tensor";
+  if ((int64_t)dims.size() != tensor.getRank())
+    return op->emitError() << "'" << DLDialect::kDimsAttrName << "' has "
+                           << dims.size() << " dims but the type is "
+                           << tensor;
+  for (auto [dim, size] : llvm::zip(dims, tensor.getShape())) {
+    if (auto name = llvm::dyn_cast<StringAttr>(dim)) {
+      if (!ShapedType::isDynamic(size) || name.getValue().empty())
+        return op->emitError()
+               << "symbolic dim '" << name.getValue()
+               << "' must correspond to a dynamic dim of " << tensor;
+      continue;
+    }
+    auto fixed = llvm::dyn_cast<IntegerAttr>(dim);
+    if (!fixed || fixed.getInt() != size)
+      return op->emitError() << "'" << DLDialect::kDimsAttrName << "' "
+                             << dims << " does not match " << tensor;
+  }
+  return success();
+}
+
+LogicalResult DLDialect::verifyRegionArgAttribute(Operation *op,
+                                                  unsigned regionIndex,
+                                                  unsigned argIndex,
+                                                  NamedAttribute attr) {
+  auto fn = dyn_cast<FunctionOpInterface>(op);
+  if (!fn)
+    return op->emitError() << "dl argument attributes need a function";
+  return verifyValueAttr(op, fn.getArgumentTypes()[argIndex], attr);
+}
+
+LogicalResult DLDialect::verifyRegionResultAttribute(Operation *op,
+                                                     unsigned regionIndex,
+                                                     unsigned resultIndex,
+                                                     NamedAttribute attr) {
+  auto fn = dyn_cast<FunctionOpInterface>(op);
+  if (!fn)
+    return op->emitError() << "dl result attributes need a function";
+  return verifyValueAttr(op, fn.getResultTypes()[resultIndex], attr);
+}

@@ -1,0 +1,54 @@
+//===- ShapeInference.cpp - Refine dl result types ------------------------===//
+
+#include "dlc/Dialect/DL/IR/DLOps.h"
+#include "dlc/Dialect/DL/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+
+namespace dlc::dl {
+#define GEN_PASS_DEF_DLSHAPEINFERENCE
+#include "dlc/Dialect/DL/Transforms/Passes.h.inc"
+} // namespace dlc::dl
+
+using namespace mlir;
+using namespace dlc::dl;
+
+namespace {
+struct DLShapeInferencePass
+    : dlc::dl::impl::DLShapeInferenceBase<DLShapeInferencePass> {
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    // Program order visits producers first within the single-block bodies
+    // dl functions have.
+    WalkResult walk = fn.walk([&](Operation *op) -> WalkResult {
+      if (op->getDialect() != getContext().getLoadedDialect<DLDialect>())
+        return WalkResult::advance();
+      SmallVector<Type> inferred;
+      if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
+        if (failed(infer.inferReturnTypes(
+                op->getContext(), op->getLoc(), op->getOperands(),
+                op->getAttrDictionary(), op->getPropertiesStorage(),
+                op->getRegions(), inferred)))
+          return WalkResult::interrupt();
+      } else if (op->hasTrait<OpTrait::SameOperandsAndResultType>() &&
+                 op->getNumOperands() > 0) {
+        inferred.assign(op->getNumResults(), op->getOperand(0).getType());
+      } else {
+        return WalkResult::advance();
+      }
+      for (auto [result, type] : llvm::zip(op->getResults(), inferred))
+        if (result.getType() != type)
+          result.setType(type);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    // Keep the signature in step with what the function returns.
+    Operation *terminator = fn.getBody().back().getTerminator();
+    if (auto ret = dyn_cast<func::ReturnOp>(terminator))
+      fn.setFunctionType(FunctionType::get(
+          &getContext(), fn.getArgumentTypes(), ret.getOperandTypes()));
+  }
+};
+} // namespace

@@ -1,0 +1,31 @@
+//===- Pipeline.cpp - dlc's pass pipelines --------------------------------===//
+
+#include "dlc/Pipeline/Pipeline.h"
+
+#include "dlc/Dialect/DL/IR/DLDialect.h"
+#include "dlc/Dialect/DL/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+void dlc::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<dl::DLDialect, mlir::func::FuncDialect>();
+}
+
+void dlc::buildSimplifyPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addNestedPass<mlir::func::FuncOp>(dl::createDLShapeInference());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+}
+
+void dlc::registerAllPasses() {
+  dl::registerDLPasses();
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::registerInlinerPass();
+  mlir::PassPipelineRegistration<>(
+      "dl-simplify", "canonicalize, infer shapes, canonicalize, CSE",
+      [](mlir::OpPassManager &pm) { buildSimplifyPipeline(pm); });
+}
