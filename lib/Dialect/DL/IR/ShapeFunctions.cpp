@@ -227,11 +227,14 @@ FailureOr<TensorShape> inferReshapeShape(const TensorShape &input,
   TensorShape out{input.dtype, {}};
   int64_t inferred = -1;
   DimProduct in, known;
-  for (const Dim &d : input.dims) {
+  for (auto [i, d] : llvm::enumerate(input.dims)) {
     if (d.isStatic() && d.size > (int64_t(1) << 40)) {
       emitError("dimension too large in " + input.str());
       return failure();
     }
+    // A copied dim (0) appears on both sides; leave it out of both.
+    if (i < shape.size() && shape[i] == 0)
+      continue;
     in.mul(d);
   }
   for (auto [i, s] : llvm::enumerate(shape)) {
@@ -253,6 +256,7 @@ FailureOr<TensorShape> inferReshapeShape(const TensorShape &input,
         return failure();
       }
       out.dims.push_back(input.dims[i]);
+      continue;
     } else if (s < 0 || s > (int64_t(1) << 40)) {
       emitError("invalid dimension " + Twine(s) + " in the new shape " +
                 joinInts(shape));

@@ -15,6 +15,19 @@ using namespace mlir;
 using namespace dlc::dl;
 
 namespace {
+/// The more precise of two compatible tensor types, dim by dim: inference
+/// only ever adds information.
+Type refine(Type current, Type inferred) {
+  auto c = dyn_cast<RankedTensorType>(current);
+  auto i = dyn_cast<RankedTensorType>(inferred);
+  if (!c || !i || c.getRank() != i.getRank())
+    return inferred;
+  SmallVector<int64_t> shape;
+  for (auto [a, b] : llvm::zip(c.getShape(), i.getShape()))
+    shape.push_back(ShapedType::isDynamic(b) ? a : b);
+  return RankedTensorType::get(shape, i.getElementType());
+}
+
 struct DLShapeInferencePass
     : dlc::dl::impl::DLShapeInferenceBase<DLShapeInferencePass> {
   void runOnOperation() override {
@@ -37,9 +50,11 @@ struct DLShapeInferencePass
       } else {
         return WalkResult::advance();
       }
-      for (auto [result, type] : llvm::zip(op->getResults(), inferred))
-        if (result.getType() != type)
-          result.setType(type);
+      for (auto [result, type] : llvm::zip(op->getResults(), inferred)) {
+        Type refined = refine(result.getType(), type);
+        if (result.getType() != refined)
+          result.setType(refined);
+      }
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())

@@ -1,0 +1,213 @@
+//===- dlc.cpp - The dlc compiler driver ----------------------------------===//
+//
+//   dlc [--emit=ast|dl|summary] [-o FILE] model.dl
+//
+// Errors are printed as `file:line:col: error: ...` with the source line and
+// a caret; dlc then exits with 1 and writes no output file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Dialect/DL/IR/DLOps.h"
+#include "dlc/Frontend/AST.h"
+#include "dlc/Frontend/MLIRGen.h"
+#include "dlc/Frontend/Parser.h"
+#include "dlc/Pipeline/Pipeline.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum class Emit { AST, DL, Summary };
+
+cl::OptionCategory dlcCategory("dlc options");
+
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.dl>"),
+                                   cl::Required, cl::cat(dlcCategory));
+cl::opt<std::string> outputFilename("o", cl::desc("Output file (default: stdout)"),
+                                    cl::value_desc("file"), cl::init("-"),
+                                    cl::cat(dlcCategory));
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::DL),
+    cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree of the .dl file"),
+               clEnumValN(Emit::DL, "dl",
+                          "the verified dl-dialect module (default)"),
+               clEnumValN(Emit::Summary, "summary",
+                          "the model's interface, parameters and op counts")),
+    cl::cat(dlcCategory));
+cl::opt<bool> noSimplify("no-simplify",
+                         cl::desc("Print dl as generated, before dl-simplify "
+                                  "(canonicalize, shape inference, CSE)"),
+                         cl::init(false), cl::cat(dlcCategory));
+cl::opt<bool> verifyDiagnostics(
+    "verify-diagnostics",
+    cl::desc("Check that the diagnostics match the expected-error/-warning "
+             "comments in the input (for tests)"),
+    cl::init(false), cl::cat(dlcCategory));
+} // namespace
+
+/// `f32[batch, 28, 28]` from an entry point's type and dl.dims.
+static std::string describeValue(Type type, DictionaryAttr attrs) {
+  auto tensor = cast<RankedTensorType>(type);
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << tensor.getElementType() << "[";
+  auto dims = attrs ? attrs.getAs<ArrayAttr>(dlc::dl::DLDialect::kDimsAttrName)
+                    : ArrayAttr();
+  for (int64_t i = 0; i < tensor.getRank(); ++i) {
+    if (i)
+      os << ", ";
+    if (dims && i < (int64_t)dims.size())
+      if (auto name = dyn_cast<StringAttr>(dims[i])) {
+        os << name.getValue();
+        continue;
+      }
+    if (tensor.isDynamicDim(i))
+      os << "?";
+    else
+      os << tensor.getDimSize(i);
+  }
+  os << "]";
+  return s;
+}
+
+static void printSummary(ModuleOp module, llvm::raw_ostream &os) {
+  auto name = module->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kModelAttrName);
+  os << "model " << (name ? name.getValue() : "?") << "\n";
+  int64_t numParams = 0, numValues = 0;
+  for (auto p : module.getOps<dlc::dl::ParameterOp>()) {
+    ++numParams;
+    numValues += p.getTensorType().getNumElements();
+  }
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    auto entry = fn->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kEntryAttrName);
+    if (!entry)
+      continue;
+    os << "  entry " << entry.getValue() << "\n";
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+      auto argName = fn.getArgAttrOfType<StringAttr>(i, dlc::dl::DLDialect::kNameAttrName);
+      os << "    input  " << (argName ? argName.getValue() : "?") << ": "
+         << describeValue(fn.getArgumentTypes()[i], fn.getArgAttrDict(i)) << "\n";
+    }
+    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+      auto resName = fn.getResultAttrOfType<StringAttr>(i, dlc::dl::DLDialect::kNameAttrName);
+      os << "    output " << (resName ? resName.getValue() : "?") << ": "
+         << describeValue(fn.getResultTypes()[i], fn.getResultAttrDict(i)) << "\n";
+    }
+    std::map<std::string, int> counts;
+    int total = 0;
+    fn.walk([&](Operation *op) {
+      if (isa<dlc::dl::DLDialect>(op->getDialect())) {
+        counts[op->getName().getStringRef().str()]++;
+        ++total;
+      }
+    });
+    os << "    ops    " << total << ":";
+    for (auto &[op, n] : counts)
+      os << " " << op << (n > 1 ? " x" + std::to_string(n) : "");
+    os << "\n";
+  }
+  os << "  parameters " << numParams << " (" << numValues << " values)\n";
+  for (auto p : module.getOps<dlc::dl::ParameterOp>()) {
+    os << "    " << p.getSymName() << ": "
+       << describeValue(p.getTensorType(), nullptr) << " = "
+       << dlc::dl::stringifyInitializer(p.getInitializer())
+       << (p.getNonTrainable() ? " (non-trainable)" : "") << "\n";
+  }
+  for (auto opt : module.getOps<dlc::dl::OptimizerOp>()) {
+    os << "  optimizer " << dlc::dl::stringifyOptimizerKind(opt.getKind())
+       << " learning_rate=" << opt.getLearningRate().convertToDouble();
+    if (opt.getL2().convertToDouble() > 0)
+      os << " l2=" << opt.getL2().convertToDouble();
+    os << "\n";
+  }
+}
+
+static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
+                   std::string &out) {
+  llvm::raw_string_ostream os(out);
+  auto ast = dlc::parseSource(sourceMgr, &context);
+  if (!ast)
+    return 1;
+  if (emit == Emit::AST) {
+    dlc::ast::dump(*ast, sourceMgr, os);
+    return 0;
+  }
+  OwningOpRef<ModuleOp> module = dlc::mlirGen(context, sourceMgr, *ast);
+  if (!module)
+    return 1;
+  if (!noSimplify) {
+    PassManager pm(&context);
+    dlc::buildSimplifyPipeline(pm);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+  if (emit == Emit::Summary)
+    printSummary(*module, os);
+  else
+    module->print(os);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  cl::HideUnrelatedOptions(dlcCategory);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) { os << "dlc 0.1.0\n"; });
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "dlc: the ahead-of-time deep-learning compiler\n\n"
+      "  Parses and type-checks a .dl model and prints it as an AST, as dl\n"
+      "  IR or as a summary. Errors: file:line:col with a caret; exit 1.\n");
+
+  DialectRegistry registry;
+  dlc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  std::string errorMessage;
+  auto file = openInputFile(inputFilename, &errorMessage);
+  if (!file) {
+    llvm::errs() << "dlc: error: " << errorMessage << "\n";
+    return 1;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+
+  std::string out;
+  int rc;
+  if (verifyDiagnostics) {
+    SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
+    compile(context, sourceMgr, out);
+    return failed(handler.verify()) ? 1 : 0;
+  }
+  {
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    rc = compile(context, sourceMgr, out);
+  }
+  if (rc != 0)
+    return rc;
+  // Only a successful run writes its output.
+  auto output = openOutputFile(outputFilename, &errorMessage);
+  if (!output) {
+    llvm::errs() << "dlc: error: " << errorMessage << "\n";
+    return 1;
+  }
+  output->os() << out;
+  output->keep();
+  return 0;
+}
