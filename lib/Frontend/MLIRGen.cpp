@@ -88,6 +88,9 @@ struct Args {
 
 struct Scope {
   std::map<std::string, Val> vars;
+  /// Names whose definition failed: uses fail quietly instead of repeating
+  /// "unknown name" for one mistake.
+  std::set<std::string> poisoned;
   /// Dims bound by a function's parameter types (`x: f32[n, d]`).
   std::map<std::string, Dim> dimVars;
   /// Parameter-name prefix ("block1.") of the function call being expanded.
@@ -406,6 +409,8 @@ std::optional<Val> MLIRGenImpl::evalIdent(const IdentExpr &e) {
     Val v = it->second;
     return v;
   }
+  if (scope.poisoned.count(name))
+    return std::nullopt; // its definition already reported an error
   Val v;
   v.loc = e.getLoc();
   auto dimIt = scope.dimVars.find(name);
@@ -692,8 +697,11 @@ bool MLIRGenImpl::runStatements(
       auto v = eval(*let->value, let->name);
       if (!v) {
         ok = false;
+        scopes.back().vars.erase(let->name);
+        scopes.back().poisoned.insert(let->name);
         continue;
       }
+      scopes.back().poisoned.erase(let->name);
       scopes.back().vars[let->name] = std::move(*v);
     } else if (auto *p = std::get_if<ParamStmt>(&stmt.node)) {
       auto shape = resolveType(p->type, /*bindDims=*/false);
@@ -900,7 +908,7 @@ bool MLIRGenImpl::genModel(const ModelDecl &model) {
 
   builder.setInsertionPointToEnd(module.getBody());
   auto outputs = genEntry("forward", false);
-  if (!outputs)
+  if (!outputs || locator.getNumErrors())
     return false;
   if (outputs->empty())
     return report(model.loc, "model '" + model.name + "' has no 'output'");

@@ -46,7 +46,8 @@ LogicalResult DLDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a string on a builtin.module";
     return success();
   }
-  return op->emitError() << "unknown dl attribute '" << attr.getName() << "'";
+  return op->emitError() << "unknown dl attribute '"
+                         << attr.getName().getValue() << "'";
 }
 
 /// Checks `dl.name` and `dl.dims` on an entry point's argument or result.
@@ -59,8 +60,8 @@ static LogicalResult verifyValueAttr(Operation *op, Type type,
     return success();
   }
   if (attr.getName() != DLDialect::kDimsAttrName)
-    return op->emitError() << "unknown dl attribute '" << attr.getName()
-                           << "'";
+    return op->emitError() << "unknown dl attribute '"
+                           << attr.getName().getValue() << "'";
   auto dims = llvm::dyn_cast<ArrayAttr>(attr.getValue());
   auto tensor = llvm::dyn_cast<RankedTensorType>(type);
   if (!dims || !tensor)

@@ -18,6 +18,26 @@ using namespace dlc;
 using namespace dlc::dl;
 
 #include "dlc/Dialect/DL/IR/DLOpsEnums.cpp.inc"
+#include "dlc/Dialect/DL/IR/DLOpsInterfaces.cpp.inc"
+
+static std::string joinTypes(TypeRange types) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(types, os);
+  return s;
+}
+
+LogicalResult dlc::dl::verifyInferredResultTypes(Operation *op) {
+  SmallVector<Type> inferred;
+  if (failed(cast<ShapeInferenceOpInterface>(op).inferResultTypes(op->getLoc(),
+                                                                  inferred)))
+    return failure();
+  if (!areCompatibleReturnTypes(inferred, op->getResultTypes()))
+    return op->emitOpError("result type ")
+           << joinTypes(op->getResultTypes()) << " does not match the inferred "
+           << joinTypes(inferred);
+  return success();
+}
 
 bool dlc::dl::areCompatibleReturnTypes(TypeRange inferred, TypeRange actual) {
   if (inferred.size() != actual.size())
@@ -203,7 +223,7 @@ static OpFoldResult foldIdentity(Value x, Attribute c, Type resultType,
 
 template <typename OpTy>
 static LogicalResult inferBinary(MLIRContext *ctx, std::optional<Location> loc,
-                                 typename OpTy::Adaptor adaptor,
+                                 OpTy adaptor,
                                  SmallVectorImpl<Type> &types) {
   OpErrors err = errorsFor<OpTy>(loc);
   auto l = shapeOf(adaptor.getLhs(), err), r = shapeOf(adaptor.getRhs(), err);
@@ -213,10 +233,10 @@ static LogicalResult inferBinary(MLIRContext *ctx, std::optional<Location> loc,
 }
 
 #define DL_BINARY_INFER(OP)                                                    \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
+  LogicalResult OP::inferResultTypes(std::optional<Location> loc,             \
                                      SmallVectorImpl<Type> &types) {           \
+    MLIRContext *ctx = getContext();                                           \
+    auto adaptor = *this;                                                      \
     return inferBinary<OP>(ctx, loc, adaptor, types);                          \
   }
 DL_BINARY_INFER(AddOp)
@@ -333,10 +353,10 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
+LogicalResult MatmulOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<MatmulOp>(loc);
   auto l = shapeOf(adaptor.getLhs(), err), r = shapeOf(adaptor.getRhs(), err);
   if (failed(l) || failed(r))
@@ -349,10 +369,10 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
   return pushShape(ctx, inferMatmulShape(*l, *r, err), types);
 }
 
-LogicalResult BatchMatmulOp::inferReturnTypes(MLIRContext *ctx,
-                                              std::optional<Location> loc,
-                                              Adaptor adaptor,
-                                              SmallVectorImpl<Type> &types) {
+LogicalResult BatchMatmulOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<BatchMatmulOp>(loc);
   auto l = shapeOf(adaptor.getLhs(), err), r = shapeOf(adaptor.getRhs(), err);
   if (failed(l) || failed(r))
@@ -371,7 +391,7 @@ LogicalResult BatchMatmulOp::inferReturnTypes(MLIRContext *ctx,
 
 template <typename OpTy>
 static LogicalResult inferReduce(MLIRContext *ctx, std::optional<Location> loc,
-                                 typename OpTy::Adaptor adaptor,
+                                 OpTy adaptor,
                                  SmallVectorImpl<Type> &types) {
   OpErrors err = errorsFor<OpTy>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
@@ -384,10 +404,10 @@ static LogicalResult inferReduce(MLIRContext *ctx, std::optional<Location> loc,
 }
 
 #define DL_REDUCE_INFER(OP)                                                    \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
+  LogicalResult OP::inferResultTypes(std::optional<Location> loc,             \
                                      SmallVectorImpl<Type> &types) {           \
+    MLIRContext *ctx = getContext();                                           \
+    auto adaptor = *this;                                                      \
     return inferReduce<OP>(ctx, loc, adaptor, types);                          \
   }
 DL_REDUCE_INFER(ReduceSumOp)
@@ -408,10 +428,10 @@ static LogicalResult verifyAxis(OpTy op) {
 LogicalResult SoftmaxOp::verify() { return verifyAxis(*this); }
 LogicalResult LogSoftmaxOp::verify() { return verifyAxis(*this); }
 
-LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
+LogicalResult BatchNormOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<BatchNormOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   if (failed(in))
@@ -438,10 +458,10 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
+LogicalResult LayerNormOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<LayerNormOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   auto scale = shapeOf(adaptor.getScale(), err);
@@ -476,10 +496,10 @@ OpFoldResult DropoutOp::fold(FoldAdaptor) {
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *ctx,
-                                          std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &types) {
+LogicalResult ReshapeOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<ReshapeOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   if (failed(in))
@@ -561,10 +581,10 @@ void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<ComposeReshapes>(context);
 }
 
-LogicalResult TransposeOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
+LogicalResult TransposeOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<TransposeOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   if (failed(in))
@@ -590,10 +610,10 @@ void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
   results.add<ComposeTransposes>(context);
 }
 
-LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *ctx,
-                                              std::optional<Location> loc,
-                                              Adaptor adaptor,
-                                              SmallVectorImpl<Type> &types) {
+LogicalResult BroadcastToOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<BroadcastToOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   if (failed(in))
@@ -611,10 +631,10 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor a) {
   return {};
 }
 
-LogicalResult ConcatOp::inferReturnTypes(MLIRContext *ctx,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
+LogicalResult ConcatOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<ConcatOp>(loc);
   SmallVector<TensorShape> inputs;
   for (Value v : adaptor.getInputs()) {
@@ -633,10 +653,10 @@ OpFoldResult ConcatOp::fold(FoldAdaptor) {
   return {};
 }
 
-LogicalResult SliceOp::inferReturnTypes(MLIRContext *ctx,
-                                        std::optional<Location> loc,
-                                        Adaptor adaptor,
-                                        SmallVectorImpl<Type> &types) {
+LogicalResult SliceOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<SliceOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   if (failed(in))
@@ -647,10 +667,10 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *ctx,
                    types);
 }
 
-LogicalResult GatherOp::inferReturnTypes(MLIRContext *ctx,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
+LogicalResult GatherOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<GatherOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   auto idx = shapeOf(adaptor.getIndices(), err);
@@ -660,10 +680,10 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *ctx,
                    types);
 }
 
-LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
+LogicalResult EmbeddingOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<EmbeddingOp>(loc);
   auto table = shapeOf(adaptor.getTable(), err);
   auto idx = shapeOf(adaptor.getIndices(), err);
@@ -676,10 +696,10 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
 // Convolution, pooling, recurrence
 //===----------------------------------------------------------------------===//
 
-LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
+LogicalResult Conv2DOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<Conv2DOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   auto filter = shapeOf(adaptor.getFilter(), err);
@@ -694,7 +714,7 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
 
 template <typename OpTy>
 static LogicalResult inferPool(MLIRContext *ctx, std::optional<Location> loc,
-                               typename OpTy::Adaptor adaptor,
+                               OpTy adaptor,
                                SmallVectorImpl<Type> &types) {
   OpErrors err = errorsFor<OpTy>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
@@ -707,24 +727,24 @@ static LogicalResult inferPool(MLIRContext *ctx, std::optional<Location> loc,
                    types);
 }
 
-LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
+LogicalResult MaxPool2DOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   return inferPool<MaxPool2DOp>(ctx, loc, adaptor, types);
 }
 
-LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
+LogicalResult AvgPool2DOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   return inferPool<AvgPool2DOp>(ctx, loc, adaptor, types);
 }
 
-LogicalResult LSTMOp::inferReturnTypes(MLIRContext *ctx,
-                                       std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &types) {
+LogicalResult LSTMOp::inferResultTypes(std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  MLIRContext *ctx = getContext();
+  auto adaptor = *this;
   OpErrors err = errorsFor<LSTMOp>(loc);
   auto in = shapeOf(adaptor.getInput(), err);
   auto wIh = shapeOf(adaptor.getWIh(), err);
@@ -746,7 +766,7 @@ LogicalResult LSTMOp::inferReturnTypes(MLIRContext *ctx,
 
 template <typename OpTy>
 static LogicalResult inferLoss(MLIRContext *ctx, std::optional<Location> loc,
-                               typename OpTy::Adaptor adaptor, LossKind kind,
+                               OpTy adaptor, LossKind kind,
                                SmallVectorImpl<Type> &types) {
   OpErrors err = errorsFor<OpTy>(loc);
   auto p = shapeOf(adaptor.getPredictions(), err);
@@ -758,10 +778,10 @@ static LogicalResult inferLoss(MLIRContext *ctx, std::optional<Location> loc,
 }
 
 #define DL_LOSS_INFER(OP, KIND)                                                \
-  LogicalResult OP::inferReturnTypes(MLIRContext *ctx,                         \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
+  LogicalResult OP::inferResultTypes(std::optional<Location> loc,             \
                                      SmallVectorImpl<Type> &types) {           \
+    MLIRContext *ctx = getContext();                                           \
+    auto adaptor = *this;                                                      \
     return inferLoss<OP>(ctx, loc, adaptor, LossKind::KIND, types);            \
   }
 DL_LOSS_INFER(MSELossOp, MeanSquaredError)

@@ -38,11 +38,8 @@ struct DLShapeInferencePass
       if (op->getDialect() != getContext().getLoadedDialect<DLDialect>())
         return WalkResult::advance();
       SmallVector<Type> inferred;
-      if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
-        if (failed(infer.inferReturnTypes(
-                op->getContext(), op->getLoc(), op->getOperands(),
-                op->getAttrDictionary(), op->getPropertiesStorage(),
-                op->getRegions(), inferred)))
+      if (auto infer = dyn_cast<ShapeInferenceOpInterface>(op)) {
+        if (failed(infer.inferResultTypes(op->getLoc(), inferred)))
           return WalkResult::interrupt();
       } else if (op->hasTrait<OpTrait::SameOperandsAndResultType>() &&
                  op->getNumOperands() > 0) {

@@ -20,7 +20,11 @@ namespace dlc::dl {
 /// element type and rank whose static dims agree: a declared type may be
 /// less precise than the inferred one.
 bool areCompatibleReturnTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
+/// The verifier of ShapeInferenceOpInterface.
+mlir::LogicalResult verifyInferredResultTypes(mlir::Operation *op);
 } // namespace dlc::dl
+
+#include "dlc/Dialect/DL/IR/DLOpsInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dlc/Dialect/DL/IR/DLOps.h.inc"

@@ -27,14 +27,27 @@ def DL_ScalarTensor : TensorRankOf<[AnyFloat], [0]>;
 class DL_Op<string mnemonic, list<Trait> traits = []>
     : Op<DL_Dialect, mnemonic, traits>;
 
-// Result types come from the shape functions in ShapeFunctions.h. A declared
-// result type may be less precise than the inferred one (`?` where the
-// inference knows a size); dl-shape-inference then refines it.
-def DL_InferShape : InferTypeOpAdaptorBase<[{
-  static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) {
-    return ::dlc::dl::areCompatibleReturnTypes(l, r);
-  }
-}]>;
+// Result types come from the shape functions in ShapeFunctions.h, as in the
+// Toy tutorial's ShapeInference interface. The verifier reports the shape
+// function's own error (naming both shapes); a declared result type may be
+// less precise than the inferred one (`?` where the inference knows a size),
+// and dl-shape-inference then refines it.
+def DL_ShapeInferenceOpInterface : OpInterface<"ShapeInferenceOpInterface"> {
+  let cppNamespace = "::dlc::dl";
+  let description = [{
+    An op whose result types follow from its operand types and attributes.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Infers the result types; on failure reports why at `loc` (if given).
+      }], "::llvm::LogicalResult", "inferResultTypes",
+      (ins "std::optional<::mlir::Location>":$loc,
+           "::llvm::SmallVectorImpl<::mlir::Type> &":$types)>
+  ];
+  let verify = [{ return ::dlc::dl::verifyInferredResultTypes($_op); }];
+}
+
+def DL_InferShape : DeclareOpInterfaceMethods<DL_ShapeInferenceOpInterface>;
 
 //===----------------------------------------------------------------------===//
 // Constants, parameters and the model interface
