@@ -3,6 +3,7 @@
 #include "dlc/Frontend/AST.h"
 
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace dlc::ast;
@@ -133,7 +134,7 @@ private:
           if (n->isInteger())
             os << n->getInt();
           else
-            os << n->getValue();
+            os << llvm::format("%g", n->getValue());
           os << at(e.getLoc()) << "\n";
         })
         .Case([&](const BoolExpr *b) {

@@ -29,8 +29,9 @@ std::string dlc::closestMatch(llvm::StringRef name,
                               llvm::ArrayRef<std::string> candidates) {
   std::string best;
   unsigned bestDistance = ~0u;
-  // A typo is at most a third of the name's length away (and at least 1).
-  unsigned limit = std::max<unsigned>(1, name.size() / 3);
+  // A typo is a couple of edits (a swap is two), more for long names; short
+  // names allow one so that `x` does not suggest `y`.
+  unsigned limit = name.size() <= 3 ? 1 : std::max<unsigned>(2, name.size() / 3);
   for (const std::string &c : candidates) {
     unsigned d = name.edit_distance(c, /*AllowReplacements=*/true, limit + 1);
     if (d <= limit && d < bestDistance && c != name) {

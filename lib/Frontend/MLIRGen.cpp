@@ -545,8 +545,7 @@ std::optional<Val> MLIRGenImpl::evalCall(const CallExpr &e, StringRef nameHint) 
     auto v = eval(*arg.value);
     if (!v)
       return std::nullopt;
-    if (arg.keyword.empty() == false)
-      v->loc = arg.value->getLoc();
+    v->loc = arg.value->getLoc(); // errors point at the argument
     args.push_back({arg.keyword, std::move(*v)});
   }
   StringRef name = e.getCallee();
@@ -623,11 +622,18 @@ MLIRGenImpl::callFunction(const FunctionDecl &fn, const CallExpr &call,
         }
       }
       auto declared = resolveType(*p.type, /*bindDims=*/true);
-      if (!ok || !declared || declared->dtype != v.shape.dtype)
+      if (!ok || !declared || declared->dtype != v.shape.dtype) {
+        std::string written = p.type->dtype + "[";
+        for (auto [i, d] : llvm::enumerate(p.type->dims))
+          written += (i ? "," : "") +
+                     (std::holds_alternative<int64_t>(d.value)
+                          ? std::to_string(std::get<int64_t>(d.value))
+                          : std::get<std::string>(d.value));
         return fail(v.loc, "argument '" + p.name + "' of '" + fn.name +
                                "' is " + v.shape.str() +
                                ", which does not match its declared type " +
-                               (declared ? declared->str() : p.type->dtype));
+                               written + "]");
+      }
     }
     scopes.back().vars[p.name] = v;
   }

@@ -90,6 +90,7 @@ std::optional<Module> Parser::parseModule() {
   Module module;
   while (!tok.is(TokenKind::Eof) && !stopped) {
     bool ok;
+    blockClosed = false;
     if (tok.is(TokenKind::KwModel)) {
       ok = parseModel(module);
     } else if (tok.is(TokenKind::KwFn)) {
@@ -99,7 +100,8 @@ std::optional<Module> Parser::parseModule() {
       consume();
       ok = false;
     }
-    if (!ok)
+    // A body that closed its braces leaves the parser at top level already.
+    if (!ok && !blockClosed)
       synchronizeTopLevel();
   }
   if (locator.getNumErrors())
@@ -227,8 +229,12 @@ bool Parser::parseBlock(std::vector<Stmt> &body, ModelDecl *model) {
     return false;
   bool ok = true;
   while (!tok.is(TokenKind::RBrace) && !tok.is(TokenKind::Eof) && !stopped) {
+    const char *start = tok.spelling.data();
     if (!parseStatement(body, model)) {
       ok = false;
+      // Always make progress, then skip to the next statement.
+      if (tok.spelling.data() == start && !tok.is(TokenKind::Eof))
+        consume();
       synchronize();
     }
     while (consumeIf(TokenKind::Semicolon)) {
@@ -238,6 +244,7 @@ bool Parser::parseBlock(std::vector<Stmt> &body, ModelDecl *model) {
     return false;
   if (!expect(TokenKind::RBrace, "to close the body"))
     return false;
+  blockClosed = true;
   return ok;
 }
 

@@ -23,7 +23,7 @@ public:
   /// Expression nesting deeper than this is rejected.
   static constexpr unsigned kMaxNesting = 256;
   /// The parser stops after this many errors.
-  static constexpr unsigned kMaxErrors = 20;
+  static constexpr unsigned kMaxErrors = 50;
 
   Parser(llvm::StringRef buffer, SourceLocator &locator)
       : lexer(buffer), locator(locator) {
@@ -75,6 +75,8 @@ private:
   SourceLocator &locator;
   unsigned depth = 0;
   bool stopped = false;
+  /// Whether the last body parsed ended with its closing brace.
+  bool blockClosed = false;
 };
 
 /// Parses `buffer` (registered in `sourceMgr` as its main file) and reports
