@@ -21,10 +21,7 @@ public:
   }
 
 private:
-  void line(llvm::SMLoc loc) {
-    os.indent(indent * 2);
-    (void)loc;
-  }
+  void line(llvm::SMLoc) { os.indent(indent * 2); }
   std::string at(llvm::SMLoc loc) {
     if (!loc.isValid())
       return "";

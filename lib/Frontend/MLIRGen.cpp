@@ -989,11 +989,9 @@ bool MLIRGenImpl::genOptimizer(const TrainSection &train) {
   const Stmt *optStmt = nullptr, *regStmt = nullptr;
   for (const Stmt &s : train.settings) {
     auto &setting = std::get<SettingStmt>(s.node);
-    const Stmt *&slot = setting.key == "optimizer" ? optStmt
-                        : setting.key == "regularizer" ? regStmt
-                                                       : optStmt;
     if (setting.key == "loss")
-      continue;
+      continue; // handled by genModel
+    const Stmt *&slot = setting.key == "optimizer" ? optStmt : regStmt;
     if (slot)
       return report(s.loc, "'" + setting.key + "' is set twice");
     slot = &s;

@@ -55,7 +55,7 @@ private:
   bool parseFunction(ast::Module &module);
   bool parseModel(ast::Module &module);
   bool parseTrain(ast::TrainSection &train);
-  /// Parses `{ stmt* }`; `inModel` allows input/param/output/train.
+  /// Parses `{ stmt* }`; a non-null `model` allows input/output/train.
   bool parseBlock(std::vector<ast::Stmt> &body, ast::ModelDecl *model);
   bool parseStatement(std::vector<ast::Stmt> &body, ast::ModelDecl *model);
   bool parseTypedName(std::string &name, ast::TypeSpec &type,

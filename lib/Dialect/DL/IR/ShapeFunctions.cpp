@@ -163,9 +163,8 @@ FailureOr<TensorShape> inferMatmulShape(const TensorShape &lhs,
   }
   TensorShape lb{lhs.dtype, {lhs.dims.begin(), lhs.dims.end() - 2}};
   TensorShape rb{rhs.dtype, {rhs.dims.begin(), rhs.dims.end() - 2}};
-  std::string batchErr;
-  auto batch = inferBroadcastShape(
-      lb, rb, [&](const Twine &) { batchErr = "batch dims do not broadcast"; });
+  // Report the whole operands rather than the batch-dim sub-shapes.
+  auto batch = inferBroadcastShape(lb, rb, [](const Twine &) {});
   if (failed(batch)) {
     emitError("batch dimensions do not broadcast: " + lhs.str() + " @ " +
               rhs.str());
