@@ -1,6 +1,7 @@
 //===- dlc.cpp - The dlc compiler driver ----------------------------------===//
 //
-//   dlc [--emit=ast|dl|summary] [-o FILE] model.dl
+//   dlc compile model.dl [-o model.o] [--target=...] [--name=...]
+//   dlc [--emit=ast|dl|summary|halide|llvm|obj|header] [-o FILE] model.dl
 //
 // Errors are printed as `file:line:col: error: ...` with the source line and
 // a caret; dlc then exits with 1 and writes no output file.
@@ -12,6 +13,9 @@
 #include "dlc/Frontend/MLIRGen.h"
 #include "dlc/Frontend/Parser.h"
 #include "dlc/Pipeline/Pipeline.h"
+#include "dlc/Conversion/DLToHost.h"
+#include "dlc/Target/Halide/Kernel.h"
+#include "dlc/Target/Object/ModelObject.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -21,6 +25,8 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -31,22 +37,40 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { AST, DL, Summary };
+enum class Emit { AST, DL, Summary, Halide, LLVM, Obj, Header };
 
 cl::OptionCategory dlcCategory("dlc options");
 
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.dl>"),
                                    cl::Required, cl::cat(dlcCategory));
-cl::opt<std::string> outputFilename("o", cl::desc("Output file (default: stdout)"),
-                                    cl::value_desc("file"), cl::init("-"),
-                                    cl::cat(dlcCategory));
+cl::opt<std::string> outputFilename(
+    "o",
+    cl::desc("Output file (default: stdout; for `dlc compile`, the input's "
+             "name with .o, and the header beside it with .h)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(dlcCategory));
+cl::opt<std::string> targetName(
+    "target",
+    cl::desc("Target: host (default), x86-64-avx2, x86-64-avx512, arm64-linux"),
+    cl::init("host"), cl::cat(dlcCategory));
+cl::opt<std::string> symbolPrefix(
+    "name",
+    cl::desc("Prefix of the generated C symbols (default: the model's name)"),
+    cl::value_desc("identifier"), cl::init(""), cl::cat(dlcCategory));
 cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::DL),
     cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree of the .dl file"),
                clEnumValN(Emit::DL, "dl",
                           "the verified dl-dialect module (default)"),
                clEnumValN(Emit::Summary, "summary",
-                          "the model's interface, parameters and op counts")),
+                          "the model's interface, parameters and op counts"),
+               clEnumValN(Emit::Halide, "halide",
+                          "each kernel's lowered Halide statement"),
+               clEnumValN(Emit::LLVM, "llvm",
+                          "the linked, optimized LLVM IR of the object"),
+               clEnumValN(Emit::Obj, "obj",
+                          "the relocatable object and its C header "
+                          "(default of `dlc compile`)"),
+               clEnumValN(Emit::Header, "header", "the C header only")),
     cl::cat(dlcCategory));
 cl::opt<bool> noSimplify("no-simplify",
                          cl::desc("Print dl as generated, before dl-simplify "
@@ -136,8 +160,60 @@ static void printSummary(ModuleOp module, llvm::raw_ostream &os) {
   }
 }
 
+/// The default symbol prefix: the model's name as a C identifier.
+static std::string defaultPrefix(ModuleOp module) {
+  auto name = module->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kModelAttrName);
+  std::string s = name ? name.str() : "model";
+  for (char &c : s)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  if (s.empty() || llvm::isDigit(s[0]))
+    s = "m_" + s;
+  return s;
+}
+
+/// Kernels, host code and runtimes: the back half of `dlc compile`.
+static int compileModel(ModuleOp module, std::string &out, std::string &header) {
+  llvm::raw_string_ostream os(out);
+  std::string prefix = symbolPrefix.empty() ? defaultPrefix(module) : symbolPrefix;
+  dlc::HostModule hm;
+  if (failed(dlc::buildHostModule(module, prefix, inputFilename, hm)))
+    return 1;
+  if (emit == Emit::Header) {
+    os << dlc::emitCHeader(hm.interface);
+    return 0;
+  }
+  std::string error;
+  auto target = dlc::halide::resolveTarget(targetName, error);
+  if (failed(target)) {
+    llvm::errs() << "dlc: error: " << error << "\n";
+    return 1;
+  }
+  std::vector<std::string> bitcode(hm.kernels.size());
+  for (size_t i = 0; i < hm.kernels.size(); ++i) {
+    std::string stmt;
+    if (failed(dlc::halide::compileKernel(hm.kernels[i], *target, bitcode[i],
+                                          emit == Emit::Halide ? &stmt : nullptr)))
+      return 1;
+    if (emit == Emit::Halide)
+      os << "// kernel " << hm.kernels[i].symbol << "\n" << stmt << "\n";
+  }
+  if (emit == Emit::Halide)
+    return 0;
+  if (!dlc::emitModelObject(hm, *target, bitcode,
+                            emit == Emit::LLVM ? dlc::ObjectOutput::LLVMIR
+                                               : dlc::ObjectOutput::Object,
+                            os, error)) {
+    llvm::errs() << "dlc: error: " << error << "\n";
+    return 1;
+  }
+  if (emit == Emit::Obj)
+    header = dlc::emitCHeader(hm.interface);
+  return 0;
+}
+
 static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
-                   std::string &out) {
+                   std::string &out, std::string &header) {
   llvm::raw_string_ostream os(out);
   auto ast = dlc::parseSource(sourceMgr, &context);
   if (!ast)
@@ -157,22 +233,53 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   }
   if (emit == Emit::Summary)
     printSummary(*module, os);
-  else
+  else if (emit == Emit::DL)
     module->print(os);
+  else
+    return compileModel(*module, out, header);
   return 0;
 }
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // `dlc compile ...` is `dlc --emit=obj ...` with file outputs.
+  bool compileCommand = argc > 1 && llvm::StringRef(argv[1]) == "compile";
+  std::vector<char *> args(argv, argv + argc);
+  if (compileCommand)
+    args.erase(args.begin() + 1);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(dlcCategory);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) { os << "dlc 0.1.0\n"; });
   cl::ParseCommandLineOptions(
-      argc, argv,
+      args.size(), args.data(),
       "dlc: the ahead-of-time deep-learning compiler\n\n"
-      "  Parses and type-checks a .dl model and prints it as an AST, as dl\n"
-      "  IR or as a summary. Errors: file:line:col with a caret; exit 1.\n");
+      "  dlc compile model.dl [-o model.o] [--target=T] [--name=P]\n"
+      "    writes model.o (kernels, host code, runtime: link it with\n"
+      "    `cc app.c model.o -lpthread -ldl -lm`) and model.h (its C API).\n"
+      "  dlc model.dl --emit=ast|dl|summary|halide|llvm|header\n"
+      "    prints one stage (default: dl).\n\n"
+      "  Errors: file:line:col with the source line and a caret; exit 1,\n"
+      "  and no output file is written.\n");
+  if (compileCommand && emit.getNumOccurrences() == 0)
+    emit = Emit::Obj;
+  std::string headerFilename;
+  if (emit == Emit::Obj) {
+    if (outputFilename.empty()) {
+      llvm::SmallString<128> o(llvm::sys::path::filename(inputFilename));
+      llvm::sys::path::replace_extension(o, ".o");
+      outputFilename = o.str().str();
+    }
+    if (outputFilename == "-") {
+      llvm::errs() << "dlc: error: an object file needs -o FILE\n";
+      return 1;
+    }
+    llvm::SmallString<128> h(outputFilename.getValue());
+    llvm::sys::path::replace_extension(h, ".h");
+    headerFilename = h.str().str();
+  }
+  if (outputFilename.empty())
+    outputFilename = "-";
 
   DialectRegistry registry;
   dlc::registerAllDialects(registry);
@@ -188,16 +295,16 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
 
-  std::string out;
+  std::string out, header;
   int rc;
   if (verifyDiagnostics) {
     SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
-    compile(context, sourceMgr, out);
+    compile(context, sourceMgr, out, header);
     return failed(handler.verify()) ? 1 : 0;
   }
   {
     SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-    rc = compile(context, sourceMgr, out);
+    rc = compile(context, sourceMgr, out, header);
   }
   if (rc != 0)
     return rc;
@@ -206,6 +313,15 @@ int main(int argc, char **argv) {
   if (!output) {
     llvm::errs() << "dlc: error: " << errorMessage << "\n";
     return 1;
+  }
+  if (!headerFilename.empty()) {
+    auto headerFile = openOutputFile(headerFilename, &errorMessage);
+    if (!headerFile) {
+      llvm::errs() << "dlc: error: " << errorMessage << "\n";
+      return 1;
+    }
+    headerFile->os() << header;
+    headerFile->keep();
   }
   output->os() << out;
   output->keep();

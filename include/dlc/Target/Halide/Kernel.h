@@ -1,0 +1,100 @@
+//===- Kernel.h - Kernels: what becomes one Halide pipeline -----*- C++ -*-===//
+//
+// A kernel is one compute op of a dl function (its "anchor") together with
+// the view ops it reads through (transpose, broadcast_to, inference-mode
+// dropout), which Halide inlines as index arithmetic instead of
+// materializing. Whatever the views start from -- function arguments,
+// parameters, constants, reshapes (aliases of their input's memory) and
+// other kernels' results -- is a leaf: a buffer the host passes in.
+//
+// A copy kernel materializes a value that has no storage of its own (a view
+// or an alias) where a buffer is needed: for a returned value, or for an op
+// that the host drives step by step (dl.lstm).
+//
+// This header is free of Halide types so that host code generation, built
+// without exceptions, can share it with the Halide library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_TARGET_HALIDE_KERNEL_H
+#define DLC_TARGET_HALIDE_KERNEL_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
+#include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <string>
+
+namespace dlc {
+namespace halide {
+
+/// Ops that a kernel computes as index arithmetic on its operand.
+bool isViewOp(mlir::Operation *op);
+/// Ops whose result shares its operand's memory (dl.reshape).
+bool isAliasOp(mlir::Operation *op);
+
+/// What a kernel computes.
+struct Kernel {
+  enum class Kind {
+    /// The anchor op's results.
+    Op,
+    /// A copy of `outputs[0]`, read through its views.
+    Copy,
+    /// One time step of the anchor dl.lstm: arguments
+    /// (x_t [B,I], h_prev [B,H], c_prev [B,H], w_ih, w_hh, bias), results
+    /// (h_t [B,H], c_t [B,H]); c_t may alias c_prev.
+    LSTMCell
+  };
+  Kind kind = Kind::Op;
+  std::string symbol;
+  mlir::Operation *anchor = nullptr;
+  /// Values the kernel writes, in result order.
+  llvm::SmallVector<mlir::Value> outputs;
+  /// Leaf values it reads, in argument order (see collectLeaves).
+  llvm::SmallVector<mlir::Value> inputs;
+  /// For a copy into a function result: which one (it may be a value that
+  /// also has storage of its own, e.g. a value returned twice).
+  int64_t outputIndex = -1;
+};
+
+/// The leaves that the values `roots` read through view ops, in first-visit
+/// order. A root that is itself a leaf is returned as is.
+llvm::SmallVector<mlir::Value> collectLeaves(llvm::ArrayRef<mlir::Value> roots);
+
+/// Where and how kernels are compiled.
+struct TargetSpec {
+  /// `host`, `x86-64-avx2`, `x86-64-avx512` or `arm64-linux`.
+  std::string name = "host";
+  /// LLVM triple for the host code and the final object.
+  std::string triple;
+  /// Halide target string (with no_runtime added for kernels).
+  std::string halideTarget;
+  /// CPU name and features for LLVM's TargetMachine.
+  std::string cpu;
+  std::string features;
+};
+
+/// Resolves a --target name; fails with a message listing the valid names.
+mlir::FailureOr<TargetSpec> resolveTarget(llvm::StringRef name,
+                                          std::string &error);
+
+/// Builds the kernel's Halide pipeline, schedules it for `target` and
+/// compiles it to LLVM bitcode (LLVM 14's, which LLVM 19 reads). With
+/// `stmt`, also returns Halide's lowered statement. Errors, including
+/// exceptions thrown by Halide, become diagnostics on the anchor op.
+mlir::LogicalResult compileKernel(const Kernel &kernel,
+                                  const TargetSpec &target,
+                                  std::string &bitcode, std::string *stmt);
+
+/// The Halide runtime (thread pool, allocator, error handlers) for
+/// `target`, as LLVM bitcode. Its symbols are weak, so objects of several
+/// models share one copy when linked together.
+mlir::LogicalResult compileHalideRuntime(const TargetSpec &target,
+                                         std::string &bitcode,
+                                         std::string &error);
+
+} // namespace halide
+} // namespace dlc
+
+#endif // DLC_TARGET_HALIDE_KERNEL_H

@@ -1,0 +1,39 @@
+//===- ModelObject.h - One linkable object and its C header -----*- C++ -*-===//
+//
+// The last stage of `dlc compile`: lowers the host module to LLVM IR,
+// links in the kernels' bitcode, one Halide runtime and dlc's runtime,
+// internalizes everything but the model's public functions, optimizes, and
+// emits one relocatable object with LLVM 19's TargetMachine. The C header
+// documents the public functions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_TARGET_OBJECT_MODELOBJECT_H
+#define DLC_TARGET_OBJECT_MODELOBJECT_H
+
+#include "dlc/Conversion/DLToHost.h"
+#include "dlc/Target/Halide/Kernel.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+enum class ObjectOutput { LLVMIR, Object };
+
+/// Emits the model as LLVM IR text or a relocatable object for `target`.
+/// `kernelBitcode[i]` is the compiled hm.kernels[i]. On failure, returns
+/// false and sets `error`.
+bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
+                     const std::vector<std::string> &kernelBitcode,
+                     ObjectOutput output, llvm::raw_ostream &os,
+                     std::string &error);
+
+/// The self-documenting C header for the model's public functions.
+std::string emitCHeader(const ModelInterface &model);
+
+} // namespace dlc
+
+#endif // DLC_TARGET_OBJECT_MODELOBJECT_H

@@ -1,0 +1,1244 @@
+//===- DLToHost.cpp - dl entry points to host code calling kernels --------===//
+//
+// See DLToHost.h. The plan for one entry point:
+//
+//  1. Storage: function arguments and results are the caller's buffers,
+//     parameters live in the state's parameter store, constants in the
+//     object's read-only data, reshapes alias their operand, view ops
+//     (transpose, broadcast_to, dropout) have no storage -- kernels read
+//     through them -- and every other result gets an arena slot.
+//  2. Kernels: one per compute op, in program order, plus copies where a
+//     view or alias must become a buffer (returned values, dl.lstm input).
+//  3. Arena: values are assigned to slots greedily in program order,
+//     reusing a slot once its last reader has run (liveness); a slot's
+//     size is the largest of its values' sizes, evaluated at run time from
+//     the symbolic dims.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Conversion/DLToHost.h"
+#include "dlc/Dialect/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace dlc {
+
+bool isValidPrefix(StringRef name) {
+  if (name.empty() || !(llvm::isAlpha(name[0]) || name[0] == '_'))
+    return false;
+  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+}
+
+namespace {
+
+using halide::Kernel;
+
+/// Where a value's elements are.
+struct Storage {
+  enum Kind { None, Input, Output, Param, Const, Arena, Alias } kind = None;
+  int64_t index = 0;        // argument/result index, param offset, slot
+  std::string global;       // Const
+  Value aliasOf;            // Alias
+};
+
+std::string dtypeName(Type t) {
+  if (t.isF32()) return "f32";
+  if (t.isF64()) return "f64";
+  if (t.isInteger(32)) return "i32";
+  if (t.isInteger(64)) return "i64";
+  if (t.isInteger(1)) return "bool";
+  return "?";
+}
+std::string cTypeName(Type t) {
+  if (t.isF32()) return "float";
+  if (t.isF64()) return "double";
+  if (t.isInteger(32)) return "int32_t";
+  if (t.isInteger(64)) return "int64_t";
+  if (t.isInteger(1)) return "uint8_t";
+  return "void";
+}
+int64_t elementBytes(Type t) {
+  if (t.isInteger(1)) return 1;
+  return std::max<int64_t>(1, t.getIntOrFloatBitWidth() / 8);
+}
+/// halide_type_t {code, bits, lanes} packed little-endian in an i32.
+int32_t halideTypeBits(Type t) {
+  int code = isa<FloatType>(t) ? 2 : t.isInteger(1) ? 1 : 0;
+  int bits = t.isInteger(1) ? 1 : (int)t.getIntOrFloatBitWidth();
+  return code | (bits << 8) | (1 << 16);
+}
+
+RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+double toDouble(std::optional<llvm::APFloat> v, double otherwise) {
+  return v ? v->convertToDouble() : otherwise;
+}
+
+class HostBuilder {
+public:
+  HostBuilder(ModuleOp dl, StringRef prefix, HostModule &out)
+      : dl(dl), ctx(dl.getContext()), prefix(prefix.str()), out(out),
+        builder(ctx) {
+    ptrTy = LLVM::LLVMPointerType::get(ctx);
+    i64 = builder.getI64Type();
+    i32 = builder.getI32Type();
+    dimTy = LLVM::LLVMStructType::getLiteral(ctx, {i32, i32, i32, i32});
+    // halide_buffer_t: device, device_interface, host, flags, type,
+    // dimensions, dim, padding (HalideRuntime.h).
+    bufTy = LLVM::LLVMStructType::getLiteral(
+        ctx, {i64, ptrTy, ptrTy, i64, i32, i32, ptrTy, ptrTy});
+  }
+
+  LogicalResult run(StringRef source);
+
+private:
+  ModuleOp dl;
+  MLIRContext *ctx;
+  std::string prefix;
+  HostModule &out;
+  OpBuilder builder;
+  ModuleOp host;
+  Type ptrTy, i64, i32;
+  LLVM::LLVMStructType dimTy, bufTy;
+  std::map<std::string, int64_t> paramOffsets;
+  int stringCounter = 0, globalCounter = 0;
+
+  // Per entry point.
+  struct Entry {
+    func::FuncOp fn;
+    std::string name;
+    std::vector<std::string> symbols;
+    DenseMap<Value, Storage> storage;
+    std::vector<Kernel> kernels;       // in execution order
+    std::vector<int> kernelIds;        // index into out.kernels
+    std::vector<std::vector<Value>> slotMembers;
+    // lstm: one extra arena slot for the zero initial state
+    DenseMap<Operation *, int64_t> lstmZeroSlot;
+  };
+
+  Location loc() { return builder.getUnknownLoc(); }
+  Value c64(int64_t v) {
+    return builder.create<arith::ConstantIntOp>(loc(), v, 64);
+  }
+  Value c32(int32_t v) {
+    return builder.create<arith::ConstantIntOp>(loc(), v, 32);
+  }
+
+  LogicalResult planEntry(func::FuncOp fn, Entry &e);
+  LogicalResult runtimeDims(Entry &e, ValueRange symbols,
+                            DenseMap<Value, SmallVector<Value>> &dims);
+  Value bytesOf(Value v, DenseMap<Value, SmallVector<Value>> &dims);
+  /// Emits slot sizes/offsets; returns total bytes (or -1 if too large).
+  Value emitArenaPlan(Entry &e, DenseMap<Value, SmallVector<Value>> &dims,
+                      SmallVectorImpl<Value> &offsets);
+  void emitArenaBytesFunc(Entry &e);
+  LogicalResult emitEntryFunc(Entry &e, int entryIndex);
+  Value makeBuffer(Block *entryBlock, Value hostPtr, Type elemType,
+                   ArrayRef<Value> dims, ArrayRef<Value> strides = {});
+  Value basePointer(Entry &e, Value v, Value params, Value arena,
+                    ArrayRef<Value> offsets, ArrayRef<Value> args);
+
+  std::string globalString(StringRef s);
+  void emitDescriptor(std::vector<Entry> &entries);
+  void emitWrappers(std::vector<Entry> &entries);
+  func::FuncOp declare(StringRef name, TypeRange args, TypeRange results);
+};
+
+func::FuncOp HostBuilder::declare(StringRef name, TypeRange args,
+                                  TypeRange results) {
+  if (auto f = host.lookupSymbol<func::FuncOp>(name))
+    return f;
+  OpBuilder::InsertionGuard g(builder);
+  builder.setInsertionPointToEnd(host.getBody());
+  auto f = builder.create<func::FuncOp>(loc(), name,
+                                        builder.getFunctionType(args, results));
+  f.setPrivate();
+  return f;
+}
+
+std::string HostBuilder::globalString(StringRef s) {
+  std::string name = prefix + "__str" + std::to_string(stringCounter++);
+  OpBuilder::InsertionGuard g(builder);
+  builder.setInsertionPointToEnd(host.getBody());
+  std::string data = s.str();
+  data.push_back('\0');
+  auto type = LLVM::LLVMArrayType::get(builder.getI8Type(), data.size());
+  builder.create<LLVM::GlobalOp>(loc(), type, /*isConstant=*/true,
+                                 LLVM::Linkage::Internal, name,
+                                 builder.getStringAttr(data));
+  return name;
+}
+
+//===----------------------------------------------------------------------===//
+// Planning
+//===----------------------------------------------------------------------===//
+
+LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
+  e.fn = fn;
+  e.name = fn->getAttrOfType<StringAttr>(dl::DLDialect::kEntryAttrName).str();
+  // Symbols: the named dynamic dims of the arguments, in order.
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto type = dyn_cast<RankedTensorType>(fn.getArgumentTypes()[i]);
+    if (!type)
+      return emitError(fn.getLoc()) << "entry point argument " << i
+                                    << " is not a ranked tensor";
+    auto dims = fn.getArgAttrOfType<ArrayAttr>(i, dl::DLDialect::kDimsAttrName);
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      auto name = dims && d < (int64_t)dims.size() ? dyn_cast<StringAttr>(dims[d])
+                                                   : StringAttr();
+      if (!name)
+        return emitError(fn.getLoc())
+               << "argument " << i << " has a dynamic dim " << d
+               << " without a name (dl.dims)";
+      if (!llvm::is_contained(e.symbols, name.str()))
+        e.symbols.push_back(name.str());
+    }
+    e.storage[fn.getArgument(i)] = Storage{Storage::Input, i, {}, {}};
+  }
+
+  auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+  // A returned kernel result is written straight into the caller's buffer.
+  DenseMap<Value, int64_t> returnedOnce;
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    Operation *def = v.getDefiningOp();
+    bool isKernelResult = def && !isa<dl::ParamOp, dl::ConstantOp>(def) &&
+                          !halide::isViewOp(def) && !halide::isAliasOp(def);
+    if (isKernelResult && !returnedOnce.count(v))
+      returnedOnce[v] = i;
+  }
+
+  auto newKernel = [&](Kernel k) {
+    k.symbol = prefix + "_" + e.name + "_k" + std::to_string(e.kernels.size());
+    e.kernels.push_back(std::move(k));
+  };
+  auto assignResult = [&](Value v) {
+    auto it = returnedOnce.find(v);
+    if (it != returnedOnce.end())
+      e.storage[v] = Storage{Storage::Output, it->second, {}, {}};
+    else
+      e.storage[v] = Storage{Storage::Arena, -1, {}, {}};
+  };
+  // Views and aliases of views are materialized on demand by a copy.
+  std::function<Value(Value)> materialize = [&](Value v) -> Value {
+    Operation *def = v.getDefiningOp();
+    if (!halide::isViewOp(def) || e.storage.count(v))
+      return v;
+    Kernel k;
+    k.kind = Kernel::Kind::Copy;
+    k.outputs = {v};
+    k.inputs = halide::collectLeaves({v});
+    e.storage[v] = Storage{Storage::Arena, -1, {}, {}};
+    newKernel(std::move(k));
+    return v;
+  };
+
+  for (Operation &op : fn.getBody().front()) {
+    if (isa<func::ReturnOp>(op))
+      continue;
+    if (!isa<dl::DLDialect>(op.getDialect()))
+      return op.emitOpError("cannot be compiled to host code");
+    for (Value r : op.getResults())
+      if (!isa<RankedTensorType>(r.getType()))
+        return op.emitOpError("result is not a ranked tensor");
+    if (auto p = dyn_cast<dl::ParamOp>(op)) {
+      e.storage[p.getResult()] =
+          Storage{Storage::Param, paramOffsets.at(p.getName().str()), {}, {}};
+      continue;
+    }
+    if (auto c = dyn_cast<dl::ConstantOp>(op)) {
+      auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+      if (!dense)
+        return op.emitOpError("constant is not a dense elements attribute");
+      OpBuilder::InsertionGuard g(builder);
+      builder.setInsertionPointToEnd(host.getBody());
+      auto type = tensorType(c.getResult());
+      int64_t n = std::max<int64_t>(1, type.getNumElements());
+      auto flat = dense.reshape(RankedTensorType::get({n}, type.getElementType()));
+      if (type.getNumElements() == 0)
+        return op.emitOpError("empty constants are not supported");
+      std::string name = prefix + "__const" + std::to_string(globalCounter++);
+      builder.create<LLVM::GlobalOp>(
+          loc(), LLVM::LLVMArrayType::get(type.getElementType(), n),
+          /*isConstant=*/true, LLVM::Linkage::Internal, name, flat,
+          /*alignment=*/64);
+      e.storage[c.getResult()] = Storage{Storage::Const, 0, name, {}};
+      continue;
+    }
+    if (halide::isViewOp(&op))
+      continue;
+    if (auto r = dyn_cast<dl::ReshapeOp>(op)) {
+      Value in = materialize(r.getInput());
+      e.storage[r.getResult()] = Storage{Storage::Alias, 0, {}, in};
+      continue;
+    }
+    if (auto lstm = dyn_cast<dl::LSTMOp>(op)) {
+      Kernel k;
+      k.kind = Kernel::Kind::LSTMCell;
+      k.anchor = &op;
+      for (Value in : op.getOperands())
+        k.inputs.push_back(materialize(in));
+      for (Value r : op.getResults()) {
+        k.outputs.push_back(r);
+        assignResult(r);
+      }
+      newKernel(std::move(k));
+      continue;
+    }
+    Kernel k;
+    k.kind = Kernel::Kind::Op;
+    k.anchor = &op;
+    k.outputs.assign(op.getResults().begin(), op.getResults().end());
+    k.inputs = halide::collectLeaves(llvm::to_vector(op.getOperands()));
+    for (Value r : op.getResults())
+      assignResult(r);
+    newKernel(std::move(k));
+  }
+  // Returned values without a kernel writing them get a copy.
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    auto it = returnedOnce.find(v);
+    if (it != returnedOnce.end() && it->second == (int64_t)i)
+      continue;
+    Kernel k;
+    k.kind = Kernel::Kind::Copy;
+    k.outputs = {v};
+    k.inputs = halide::collectLeaves({v});
+    k.symbol = prefix + "_" + e.name + "_k" + std::to_string(e.kernels.size());
+    k.outputIndex = i;
+    e.kernels.push_back(std::move(k));
+  }
+
+  // Liveness over storage roots (aliases resolve to what they alias).
+  auto root = [&](Value v) {
+    while (e.storage.count(v) && e.storage[v].kind == Storage::Alias)
+      v = e.storage[v].aliasOf;
+    return v;
+  };
+  DenseMap<Value, int> lastUse, defAt;
+  for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
+    for (Value in : kernel.inputs)
+      lastUse[root(in)] = k;
+    if (kernel.kind != Kernel::Kind::Copy || kernel.outputIndex < 0)
+      for (Value o : kernel.outputs) {
+        defAt[o] = k;
+        if (!lastUse.count(o))
+          lastUse[o] = k;
+      }
+  }
+  // Greedy slot assignment in program order.
+  std::vector<int> slotFreeAfter; // kernel index after which a slot is free
+  for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
+    auto take = [&](Value v) {
+      int chosen = -1;
+      for (int s = 0; s < (int)slotFreeAfter.size(); ++s)
+        if (slotFreeAfter[s] < (int)k) {
+          chosen = s;
+          break;
+        }
+      if (chosen < 0) {
+        chosen = slotFreeAfter.size();
+        slotFreeAfter.push_back(0);
+        e.slotMembers.emplace_back();
+      }
+      e.slotMembers[chosen].push_back(v);
+      slotFreeAfter[chosen] = std::max(lastUse.lookup(v), (int)k);
+      return chosen;
+    };
+    for (Value o : kernel.outputs) {
+      auto it = e.storage.find(o);
+      if (it != e.storage.end() && it->second.kind == Storage::Arena &&
+          it->second.index < 0 &&
+          !(kernel.kind == Kernel::Kind::Copy && kernel.outputIndex >= 0))
+        it->second.index = take(o);
+    }
+    if (kernel.kind == Kernel::Kind::LSTMCell) {
+      // The zero initial h lives only during the kernel.
+      Value h = kernel.outputs[1];
+      int s = -1;
+      for (int t = 0; t < (int)slotFreeAfter.size(); ++t)
+        if (slotFreeAfter[t] < (int)k) {
+          s = t;
+          break;
+        }
+      if (s < 0) {
+        s = slotFreeAfter.size();
+        slotFreeAfter.push_back(0);
+        e.slotMembers.emplace_back();
+      }
+      e.slotMembers[s].push_back(h); // same size as h: [B, H]
+      slotFreeAfter[s] = k;
+      e.lstmZeroSlot[kernel.anchor] = s;
+    }
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Run-time shapes
+//===----------------------------------------------------------------------===//
+
+LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
+                                       DenseMap<Value, SmallVector<Value>> &dims) {
+  func::FuncOp fn = e.fn;
+  auto staticOr = [&](RankedTensorType t, int64_t i, Value dyn) -> Value {
+    return t.isDynamicDim(i) ? dyn : c64(t.getDimSize(i));
+  };
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto type = tensorType(fn.getArgument(i));
+    auto names = fn.getArgAttrOfType<ArrayAttr>(i, dl::DLDialect::kDimsAttrName);
+    SmallVector<Value> d;
+    for (int64_t k = 0; k < type.getRank(); ++k) {
+      if (!type.isDynamicDim(k)) {
+        d.push_back(c64(type.getDimSize(k)));
+        continue;
+      }
+      auto name = cast<StringAttr>(names[k]).str();
+      auto pos = llvm::find(e.symbols, name) - e.symbols.begin();
+      d.push_back(symbols[pos]);
+    }
+    dims[fn.getArgument(i)] = d;
+  }
+  auto maxOf = [&](Value a, Value b) -> Value {
+    return builder.create<arith::MaxSIOp>(loc(), a, b);
+  };
+  auto mul = [&](Value a, Value b) -> Value {
+    return builder.create<arith::MulIOp>(loc(), a, b);
+  };
+  for (Operation &op : fn.getBody().front()) {
+    if (isa<func::ReturnOp>(op))
+      continue;
+    SmallVector<SmallVector<Value>> in;
+    for (Value v : op.getOperands())
+      in.push_back(dims.lookup(v));
+    for (OpResult r : op.getResults()) {
+      auto t = tensorType(r);
+      SmallVector<Value> d;
+      int64_t R = t.getRank();
+      for (int64_t i = 0; i < R; ++i) {
+        if (!t.isDynamicDim(i)) {
+          d.push_back(c64(t.getDimSize(i)));
+          continue;
+        }
+        Value v;
+        if (op.hasTrait<OpTrait::SameOperandsAndResultShape>() ||
+            op.hasTrait<OpTrait::SameOperandsAndResultType>() ||
+            isa<dl::SoftmaxOp, dl::LogSoftmaxOp, dl::BatchNormOp,
+                dl::LayerNormOp, dl::CastOp>(op)) {
+          v = in[0][i];
+        } else if (op.getNumOperands() == 2 &&
+                   isa<dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp,
+                       dl::MaximumOp, dl::MinimumOp>(op)) {
+          for (auto &o : in) {
+            int64_t k = i - (R - (int64_t)o.size());
+            if (k >= 0)
+              v = v ? maxOf(v, o[k]) : o[k];
+          }
+        } else if (isa<dl::MatmulOp>(op)) {
+          v = i == 0 ? in[0][0] : in[1][1];
+        } else if (isa<dl::BatchMatmulOp>(op)) {
+          if (i == R - 2)
+            v = in[0][in[0].size() - 2];
+          else if (i == R - 1)
+            v = in[1].back();
+          else
+            for (int o = 0; o < 2; ++o) {
+              int64_t k = i - (R - (int64_t)in[o].size());
+              if (k >= 0)
+                v = v ? maxOf(v, in[o][k]) : in[o][k];
+            }
+        } else if (isa<dl::ReduceSumOp, dl::ReduceMeanOp, dl::ReduceMaxOp>(op)) {
+          auto axes = op.getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+          bool keep = op.hasAttr("keep_dims");
+          int64_t r = in[0].size(), o = 0;
+          for (int64_t k = 0; k < r; ++k) {
+            bool red = axes.empty() || llvm::is_contained(axes, k) ||
+                       llvm::is_contained(axes, k - r);
+            if (red && !keep)
+              continue;
+            if (o++ == i) {
+              v = red ? c64(1) : in[0][k];
+              break;
+            }
+          }
+        } else if (auto rs = dyn_cast<dl::ReshapeOp>(op)) {
+          auto shape = rs.getShape();
+          if (shape[i] == 0) {
+            v = in[0][i];
+          } else {
+            Value numel = c64(1), rest = c64(1);
+            for (Value x : in[0])
+              numel = mul(numel, x);
+            for (int64_t k = 0; k < R; ++k) {
+              if (k == i)
+                continue;
+              Value dk = shape[k] == 0 ? in[0][k]
+                         : shape[k] > 0 ? c64(shape[k]) : Value();
+              if (!t.isDynamicDim(k) && shape[k] != 0)
+                dk = c64(t.getDimSize(k));
+              if (dk)
+                rest = mul(rest, dk);
+            }
+            v = builder.create<arith::DivSIOp>(loc(), numel, rest);
+          }
+        } else if (auto tr = dyn_cast<dl::TransposeOp>(op)) {
+          v = in[0][tr.getPerm()[i]];
+        } else if (auto bc = dyn_cast<dl::BroadcastToOp>(op)) {
+          int64_t k = i - (R - (int64_t)in[0].size());
+          v = k >= 0 ? in[0][k] : c64(1);
+        } else if (auto cat = dyn_cast<dl::ConcatOp>(op)) {
+          int64_t axis = (int64_t)cat.getAxis() < 0 ? (int64_t)cat.getAxis() + R : (int64_t)cat.getAxis();
+          if (i == axis) {
+            v = c64(0);
+            for (auto &o : in)
+              v = builder.create<arith::AddIOp>(loc(), v, o[i]);
+          } else {
+            v = in[0][i];
+          }
+        } else if (auto sl = dyn_cast<dl::SliceOp>(op)) {
+          v = in[0][i];
+          auto axes = sl.getAxes();
+          for (size_t a = 0; a < axes.size(); ++a) {
+            if ((axes[a] < 0 ? axes[a] + R : axes[a]) != i)
+              continue;
+            // Python slice length with clamping (see inferSliceShape).
+            Value n = in[0][i];
+            int64_t st = sl.getSteps()[a];
+            auto norm = [&](int64_t x) -> Value {
+              Value e = x < 0 ? (Value)builder.create<arith::AddIOp>(loc(), n, c64(x))
+                              : c64(x);
+              Value lo = c64(st > 0 ? 0 : -1);
+              Value hi = st > 0 ? n : (Value)builder.create<arith::SubIOp>(loc(), n, c64(1));
+              return builder.create<arith::MinSIOp>(
+                  loc(), builder.create<arith::MaxSIOp>(loc(), e, lo), hi);
+            };
+            Value b = norm(sl.getStarts()[a]), en = norm(sl.getEnds()[a]);
+            Value diff = st > 0 ? (Value)builder.create<arith::SubIOp>(loc(), en, b)
+                                : (Value)builder.create<arith::SubIOp>(loc(), b, en);
+            int64_t as = std::abs(st);
+            Value len = builder.create<arith::DivSIOp>(
+                loc(), builder.create<arith::AddIOp>(loc(), diff, c64(as - 1)), c64(as));
+            v = maxOf(len, c64(0));
+          }
+        } else if (auto g = dyn_cast<dl::GatherOp>(op)) {
+          int64_t r = in[0].size(), q = in[1].size();
+          int64_t axis = (int64_t)g.getAxis() < 0 ? (int64_t)g.getAxis() + r : (int64_t)g.getAxis();
+          if (i < axis) v = in[0][i];
+          else if (i < axis + q) v = in[1][i - axis];
+          else v = in[0][i - q + 1];
+        } else if (isa<dl::EmbeddingOp>(op)) {
+          v = i < (int64_t)in[1].size() ? in[1][i] : in[0][1];
+        } else if (isa<dl::Conv2DOp, dl::MaxPool2DOp, dl::AvgPool2DOp>(op)) {
+          if (i == 0)
+            v = in[0][0];
+        } else if (isa<dl::LSTMOp>(op)) {
+          // output [B, T, H], h [B, H], c [B, H]
+          if (i == 0) v = in[0][0];
+          else if (i == 1 && r.getResultNumber() == 0) v = in[0][1];
+        }
+        if (!v)
+          return op.emitOpError("cannot compute dim ")
+                 << i << " of its result at run time";
+        d.push_back(v);
+      }
+      dims[r] = d;
+    }
+  }
+  return success();
+}
+
+Value HostBuilder::bytesOf(Value v, DenseMap<Value, SmallVector<Value>> &dims) {
+  auto t = tensorType(v);
+  Value n = c64(elementBytes(t.getElementType()));
+  for (Value d : dims[v])
+    n = builder.create<arith::MulIOp>(loc(), n, d);
+  return n;
+}
+
+Value HostBuilder::emitArenaPlan(Entry &e,
+                                 DenseMap<Value, SmallVector<Value>> &dims,
+                                 SmallVectorImpl<Value> &offsets) {
+  Value total = c64(0);
+  auto f64 = builder.getF64Type();
+  // Halide indexes with int32: any tensor over 2^31 - 1 elements is too
+  // large. Element counts are checked in f64, which cannot overflow here.
+  Value tooLarge = builder.create<arith::ConstantIntOp>(loc(), 0, 1);
+  Value limit = builder.create<arith::ConstantFloatOp>(
+      loc(), llvm::APFloat(2147483647.0), builder.getF64Type());
+  for (auto &[v, d] : dims) {
+    Value n = builder.create<arith::ConstantFloatOp>(loc(), llvm::APFloat(1.0),
+                                                     builder.getF64Type());
+    for (Value x : d)
+      n = builder.create<arith::MulFOp>(
+          loc(), n, builder.create<arith::SIToFPOp>(loc(), f64, x));
+    tooLarge = builder.create<arith::OrIOp>(
+        loc(), tooLarge,
+        builder.create<arith::CmpFOp>(loc(), arith::CmpFPredicate::OGT, n, limit));
+  }
+  for (auto &members : e.slotMembers) {
+    Value size = c64(0);
+    for (Value v : members)
+      size = builder.create<arith::MaxSIOp>(loc(), size, bytesOf(v, dims));
+    // Round up to 64 bytes: every slot starts cache-line aligned.
+    size = builder.create<arith::AndIOp>(
+        loc(), builder.create<arith::AddIOp>(loc(), size, c64(63)), c64(~63LL));
+    offsets.push_back(total);
+    total = builder.create<arith::AddIOp>(loc(), total, size);
+  }
+  return builder.create<arith::SelectOp>(loc(), tooLarge, c64(-1), total);
+}
+
+void HostBuilder::emitArenaBytesFunc(Entry &e) {
+  OpBuilder::InsertionGuard g(builder);
+  builder.setInsertionPointToEnd(host.getBody());
+  SmallVector<Type> args(e.symbols.size(), i64);
+  std::string name = prefix + "_" + e.name + "_arena_bytes";
+  auto fn = builder.create<func::FuncOp>(loc(), name,
+                                         builder.getFunctionType(args, {i64}));
+  out.publicSymbols.push_back(name);
+  Block *b = fn.addEntryBlock();
+  builder.setInsertionPointToStart(b);
+  DenseMap<Value, SmallVector<Value>> dims;
+  (void)runtimeDims(e, b->getArguments(), dims);
+  SmallVector<Value> offsets;
+  Value total = emitArenaPlan(e, dims, offsets);
+  builder.create<func::ReturnOp>(loc(), total);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel calls
+//===----------------------------------------------------------------------===//
+
+Value HostBuilder::makeBuffer(Block *entryBlock, Value hostPtr, Type elemType,
+                              ArrayRef<Value> dims, ArrayRef<Value> strides) {
+  int64_t r = dims.size();
+  Value buf, dimArr;
+  {
+    OpBuilder::InsertionGuard g(builder);
+    builder.setInsertionPointToStart(entryBlock);
+    Value one = c64(1);
+    buf = builder.create<LLVM::AllocaOp>(loc(), ptrTy, bufTy, one, 16);
+    dimArr = builder.create<LLVM::AllocaOp>(
+        loc(), ptrTy, LLVM::LLVMArrayType::get(dimTy, std::max<int64_t>(r, 1)),
+        one, 16);
+  }
+  auto field = [&](Value base, Type type, ArrayRef<LLVM::GEPArg> idx) {
+    return builder.create<LLVM::GEPOp>(loc(), ptrTy, type, base, idx);
+  };
+  Value zero64 = c64(0);
+  Value null = builder.create<LLVM::ZeroOp>(loc(), ptrTy);
+  builder.create<LLVM::StoreOp>(loc(), zero64, field(buf, bufTy, {0, 0}));
+  builder.create<LLVM::StoreOp>(loc(), null, field(buf, bufTy, {0, 1}));
+  builder.create<LLVM::StoreOp>(loc(), hostPtr, field(buf, bufTy, {0, 2}));
+  builder.create<LLVM::StoreOp>(loc(), zero64, field(buf, bufTy, {0, 3}));
+  builder.create<LLVM::StoreOp>(loc(), c32(halideTypeBits(elemType)),
+                                field(buf, bufTy, {0, 4}));
+  builder.create<LLVM::StoreOp>(loc(), c32(r), field(buf, bufTy, {0, 5}));
+  builder.create<LLVM::StoreOp>(loc(), dimArr, field(buf, bufTy, {0, 6}));
+  builder.create<LLVM::StoreOp>(loc(), null, field(buf, bufTy, {0, 7}));
+  // Halide's dim 0 is the tensor's last (contiguous) dim.
+  Value stride = c64(1);
+  for (int64_t k = 0; k < r; ++k) {
+    int64_t t = r - 1 - k;
+    Value s = strides.empty() ? stride : strides[t];
+    auto arrTy = LLVM::LLVMArrayType::get(dimTy, r);
+    auto trunc = [&](Value v) {
+      return builder.create<arith::TruncIOp>(loc(), i32, v);
+    };
+    builder.create<LLVM::StoreOp>(loc(), c32(0), field(dimArr, arrTy, {0, (int32_t)k, 0}));
+    builder.create<LLVM::StoreOp>(loc(), trunc(dims[t]),
+                                  field(dimArr, arrTy, {0, (int32_t)k, 1}));
+    builder.create<LLVM::StoreOp>(loc(), trunc(s), field(dimArr, arrTy, {0, (int32_t)k, 2}));
+    builder.create<LLVM::StoreOp>(loc(), c32(0), field(dimArr, arrTy, {0, (int32_t)k, 3}));
+    if (strides.empty())
+      stride = builder.create<arith::MulIOp>(loc(), stride, dims[t]);
+  }
+  return buf;
+}
+
+Value HostBuilder::basePointer(Entry &e, Value v, Value params, Value arena,
+                               ArrayRef<Value> offsets, ArrayRef<Value> args) {
+  Storage s = e.storage.lookup(v);
+  auto i8 = builder.getI8Type();
+  switch (s.kind) {
+  case Storage::Input:
+    return args[s.index];
+  case Storage::Output:
+    return args[e.fn.getNumArguments() + s.index];
+  case Storage::Param:
+    return builder.create<LLVM::GEPOp>(loc(), ptrTy, builder.getF32Type(), params,
+                                       ArrayRef<LLVM::GEPArg>{(int32_t)s.index});
+  case Storage::Const:
+    return builder.create<LLVM::AddressOfOp>(loc(), ptrTy, s.global);
+  case Storage::Arena:
+    return builder.create<LLVM::GEPOp>(loc(), ptrTy, i8, arena,
+                                       ArrayRef<LLVM::GEPArg>{offsets[s.index]});
+  case Storage::Alias:
+    return basePointer(e, s.aliasOf, params, arena, offsets, args);
+  case Storage::None:
+    break;
+  }
+  return Value();
+}
+
+LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
+  OpBuilder::InsertionGuard g(builder);
+  builder.setInsertionPointToEnd(host.getBody());
+  func::FuncOp fn = e.fn;
+  SmallVector<Type> argTypes = {ptrTy};
+  argTypes.append(e.symbols.size(), i64);
+  argTypes.append(fn.getNumArguments() + fn.getNumResults(), ptrTy);
+  std::string name = prefix + "_" + e.name;
+  auto f = builder.create<func::FuncOp>(loc(), name,
+                                        builder.getFunctionType(argTypes, {i32}));
+  out.publicSymbols.push_back(name);
+  Block *entry = f.addEntryBlock();
+  Block *errBlock = new Block();
+  errBlock->addArgument(i32, loc());
+  errBlock->addArgument(i64, loc());
+  builder.setInsertionPointToStart(entry);
+
+  Value state = entry->getArgument(0);
+  auto symbols = entry->getArguments().slice(1, e.symbols.size());
+  SmallVector<Value> args(entry->getArguments().drop_front(1 + e.symbols.size()));
+  Value one = c64(1);
+  Value desc = builder.create<LLVM::AddressOfOp>(loc(), ptrTy, prefix + "__model");
+  Value symArr = builder.create<LLVM::AllocaOp>(
+      loc(), ptrTy, LLVM::LLVMArrayType::get(i64, std::max<size_t>(1, e.symbols.size())),
+      one, 8);
+  for (auto [i, s] : llvm::enumerate(symbols))
+    builder.create<LLVM::StoreOp>(
+        loc(), s, builder.create<LLVM::GEPOp>(loc(), ptrTy, i64, symArr,
+                                              ArrayRef<LLVM::GEPArg>{(int32_t)i}));
+  Value argArr = builder.create<LLVM::AllocaOp>(
+      loc(), ptrTy, LLVM::LLVMArrayType::get(ptrTy, std::max<size_t>(1, args.size())),
+      one, 8);
+  for (auto [i, a] : llvm::enumerate(args))
+    builder.create<LLVM::StoreOp>(
+        loc(), a, builder.create<LLVM::GEPOp>(loc(), ptrTy, ptrTy, argArr,
+                                              ArrayRef<LLVM::GEPArg>{(int32_t)i}));
+  Value bytes = builder
+                    .create<func::CallOp>(loc(), prefix + "_" + e.name + "_arena_bytes",
+                                          TypeRange{i64}, symbols)
+                    .getResult(0);
+  auto begin = declare("dlc_rt_begin_call", {ptrTy, ptrTy, i64, ptrTy, ptrTy, i64}, {i32});
+  Value st = builder
+                 .create<func::CallOp>(loc(), begin,
+                                       ValueRange{desc, state, c64(entryIndex),
+                                                  symArr, argArr, bytes})
+                 .getResult(0);
+  Block *body = new Block();
+  Block *early = new Block();
+  early->addArgument(i32, loc());
+  Value beginFailed =
+      builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, st, c32(0));
+  builder.create<cf::CondBranchOp>(loc(), beginFailed, early, ValueRange{st}, body,
+                                   ValueRange{});
+  f.getBody().push_back(body);
+  builder.setInsertionPointToStart(body);
+
+  Value params = builder
+                     .create<func::CallOp>(loc(), declare("dlc_rt_params", {ptrTy}, {ptrTy}),
+                                           ValueRange{state})
+                     .getResult(0);
+  Value arena = builder
+                    .create<func::CallOp>(loc(), declare("dlc_rt_arena", {ptrTy}, {ptrTy}),
+                                          ValueRange{state})
+                    .getResult(0);
+  DenseMap<Value, SmallVector<Value>> dims;
+  if (failed(runtimeDims(e, symbols, dims)))
+    return failure();
+  SmallVector<Value> offsets;
+  (void)emitArenaPlan(e, dims, offsets);
+
+  auto checkStatus = [&](Value rc, int64_t k) {
+    Block *next = new Block();
+    Value bad = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, rc, c32(0));
+    builder.create<cf::CondBranchOp>(loc(), bad, errBlock, ValueRange{rc, c64(k)}, next,
+                                     ValueRange{});
+    f.getBody().push_back(next);
+    builder.setInsertionPointToStart(next);
+  };
+  auto ptrOf = [&](Value v) { return basePointer(e, v, params, arena, offsets, args); };
+  auto storageOf = [&](Kernel &k, Value v) -> Value {
+    if (k.kind == Kernel::Kind::Copy && k.outputIndex >= 0)
+      return args[fn.getNumArguments() + k.outputIndex];
+    return ptrOf(v);
+  };
+
+  for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
+    auto i8 = builder.getI8Type();
+    if (kernel.kind == Kernel::Kind::LSTMCell) {
+      auto lstm = cast<dl::LSTMOp>(kernel.anchor);
+      Value x = lstm.getInput();
+      auto &xd = dims[x];
+      Value B = xd[0], T = xd[1], I = xd[2];
+      int64_t H = tensorType(lstm.getH()).getDimSize(1);
+      Value Hc = c64(H);
+      Value outPtr = storageOf(kernel, lstm.getOutput());
+      Value hPtr = storageOf(kernel, lstm.getH());
+      Value cPtr = storageOf(kernel, lstm.getC());
+      Value zeroPtr = builder.create<LLVM::GEPOp>(
+          loc(), ptrTy, i8, arena,
+          ArrayRef<LLVM::GEPArg>{offsets[e.lstmZeroSlot[kernel.anchor]]});
+      Value stateBytes = builder.create<arith::MulIOp>(
+          loc(), builder.create<arith::MulIOp>(loc(), B, Hc), c64(4));
+      Value zeroByte = builder.create<arith::ConstantIntOp>(loc(), 0, 8);
+      builder.create<LLVM::MemsetOp>(loc(), zeroPtr, zeroByte, stateBytes, false);
+      builder.create<LLVM::MemsetOp>(loc(), cPtr, zeroByte, stateBytes, false);
+      Value xPtr = ptrOf(x);
+      Value wih = ptrOf(lstm.getWIh());
+      Value whh = ptrOf(lstm.getWHh());
+      Value bias = ptrOf(lstm.getBias());
+      auto f32 = builder.getF32Type();
+      Value TI = builder.create<arith::MulIOp>(loc(), T, I);
+      Value TH = builder.create<arith::MulIOp>(loc(), T, Hc);
+      // Loop over time steps: header(t) -> body -> header(t + 1).
+      Block *header = new Block(), *loopBody = new Block(), *exit = new Block();
+      header->addArgument(i64, loc());
+      builder.create<cf::BranchOp>(loc(), header, ValueRange{c64(0)});
+      f.getBody().push_back(header);
+      builder.setInsertionPointToStart(header);
+      Value t = header->getArgument(0);
+      Value more = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::slt, t, T);
+      builder.create<cf::CondBranchOp>(loc(), more, loopBody, ValueRange{}, exit, ValueRange{});
+      f.getBody().push_back(loopBody);
+      builder.setInsertionPointToStart(loopBody);
+      Value xt = builder.create<LLVM::GEPOp>(
+          loc(), ptrTy, f32, xPtr,
+          ArrayRef<LLVM::GEPArg>{builder.create<arith::MulIOp>(loc(), t, I).getResult()});
+      Value ht = builder.create<LLVM::GEPOp>(
+          loc(), ptrTy, f32, outPtr,
+          ArrayRef<LLVM::GEPArg>{builder.create<arith::MulIOp>(loc(), t, Hc).getResult()});
+      Value tPrev = builder.create<arith::SubIOp>(loc(), t, c64(1));
+      Value hPrevOut = builder.create<LLVM::GEPOp>(
+          loc(), ptrTy, f32, outPtr,
+          ArrayRef<LLVM::GEPArg>{builder.create<arith::MulIOp>(loc(), tPrev, Hc).getResult()});
+      Value first = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::eq, t, c64(0));
+      Value hPrev = builder.create<arith::SelectOp>(loc(), first, zeroPtr, hPrevOut);
+      Value hPrevStride = builder.create<arith::SelectOp>(loc(), first, Hc, TH);
+      SmallVector<Value> bufs = {
+          makeBuffer(entry, xt, f32, {B, I}, {TI, one}),
+          makeBuffer(entry, hPrev, f32, {B, Hc}, {hPrevStride, one}),
+          makeBuffer(entry, cPtr, f32, {B, Hc}),
+          makeBuffer(entry, wih, f32, dims[lstm.getWIh()]),
+          makeBuffer(entry, whh, f32, dims[lstm.getWHh()]),
+          makeBuffer(entry, bias, f32, dims[lstm.getBias()]),
+          makeBuffer(entry, ht, f32, {B, Hc}, {TH, one}),
+          makeBuffer(entry, cPtr, f32, {B, Hc})};
+      auto callee = declare(kernel.symbol, SmallVector<Type>(bufs.size(), ptrTy), {i32});
+      Value rc = builder.create<func::CallOp>(loc(), callee, bufs).getResult(0);
+      Block *cont = new Block();
+      Value bad = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, rc, c32(0));
+      builder.create<cf::CondBranchOp>(loc(), bad, errBlock, ValueRange{rc, c64(k)}, cont,
+                                       ValueRange{});
+      f.getBody().push_back(cont);
+      builder.setInsertionPointToStart(cont);
+      builder.create<cf::BranchOp>(loc(), header,
+                                   ValueRange{builder.create<arith::AddIOp>(loc(), t, one)});
+      f.getBody().push_back(exit);
+      builder.setInsertionPointToStart(exit);
+      // h = output[:, T - 1, :], row by row.
+      Block *rowHeader = new Block(), *rowBody = new Block(), *rowExit = new Block();
+      rowHeader->addArgument(i64, loc());
+      builder.create<cf::BranchOp>(loc(), rowHeader, ValueRange{c64(0)});
+      f.getBody().push_back(rowHeader);
+      builder.setInsertionPointToStart(rowHeader);
+      Value b = rowHeader->getArgument(0);
+      builder.create<cf::CondBranchOp>(
+          loc(), builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::slt, b, B),
+          rowBody, ValueRange{}, rowExit, ValueRange{});
+      f.getBody().push_back(rowBody);
+      builder.setInsertionPointToStart(rowBody);
+      Value src = builder.create<LLVM::GEPOp>(
+          loc(), ptrTy, f32, outPtr,
+          ArrayRef<LLVM::GEPArg>{builder
+                                     .create<arith::AddIOp>(
+                                         loc(), builder.create<arith::MulIOp>(loc(), b, TH),
+                                         builder.create<arith::MulIOp>(
+                                             loc(), builder.create<arith::SubIOp>(loc(), T, one), Hc))
+                                     .getResult()});
+      Value dst = builder.create<LLVM::GEPOp>(
+          loc(), ptrTy, f32, hPtr,
+          ArrayRef<LLVM::GEPArg>{builder.create<arith::MulIOp>(loc(), b, Hc).getResult()});
+      builder.create<LLVM::MemcpyOp>(loc(), dst, src, c64(H * 4), false);
+      builder.create<cf::BranchOp>(loc(), rowHeader,
+                                   ValueRange{builder.create<arith::AddIOp>(loc(), b, one)});
+      f.getBody().push_back(rowExit);
+      builder.setInsertionPointToStart(rowExit);
+      continue;
+    }
+    SmallVector<Value> bufs;
+    for (Value in : kernel.inputs)
+      bufs.push_back(makeBuffer(entry, ptrOf(in), tensorType(in).getElementType(), dims[in]));
+    for (Value o : kernel.outputs)
+      bufs.push_back(makeBuffer(entry, storageOf(kernel, o), tensorType(o).getElementType(),
+                                dims[o]));
+    auto callee = declare(kernel.symbol, SmallVector<Type>(bufs.size(), ptrTy), {i32});
+    Value rc = builder.create<func::CallOp>(loc(), callee, bufs).getResult(0);
+    checkStatus(rc, k);
+  }
+  builder.create<func::ReturnOp>(loc(), ValueRange{c32(0)});
+
+  auto end = declare("dlc_rt_end_call", {ptrTy, ptrTy, i64, i32, i64}, {i32});
+  f.getBody().push_back(errBlock);
+  builder.setInsertionPointToStart(errBlock);
+  Value r = builder
+                .create<func::CallOp>(loc(), end,
+                                      ValueRange{desc, state, c64(entryIndex),
+                                                 errBlock->getArgument(0),
+                                                 errBlock->getArgument(1)})
+                .getResult(0);
+  builder.create<func::ReturnOp>(loc(), r);
+  f.getBody().push_back(early);
+  builder.setInsertionPointToStart(early);
+  builder.create<func::ReturnOp>(loc(), early->getArgument(0));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Descriptor and public wrappers
+//===----------------------------------------------------------------------===//
+
+void HostBuilder::emitDescriptor(std::vector<Entry> &entries) {
+  auto f64 = builder.getF64Type();
+  auto paramTy = LLVM::LLVMStructType::getLiteral(
+      ctx, {ptrTy, ptrTy, i64, i64, i64, i64, i64, i64, i64, f64, f64});
+  auto entryTy = LLVM::LLVMStructType::getLiteral(
+      ctx, {ptrTy, i64, ptrTy, i64, ptrTy, i64, ptrTy});
+  auto modelTy = LLVM::LLVMStructType::getLiteral(ctx, {ptrTy, i64, ptrTy, i64, i64, ptrTy});
+
+  // A global whose initializer region is built by `body`.
+  auto global = [&](StringRef name, Type type,
+                    llvm::function_ref<Value()> body) {
+    OpBuilder::InsertionGuard g(builder);
+    builder.setInsertionPointToEnd(host.getBody());
+    auto gop = builder.create<LLVM::GlobalOp>(loc(), type, true, LLVM::Linkage::Internal,
+                                              name, Attribute(), 8);
+    Block *b = builder.createBlock(&gop.getInitializerRegion());
+    builder.setInsertionPointToStart(b);
+    builder.create<LLVM::ReturnOp>(loc(), body());
+  };
+  auto cst = [&](int64_t v) -> Value {
+    return builder.create<LLVM::ConstantOp>(loc(), i64, builder.getI64IntegerAttr(v));
+  };
+  auto cstF = [&](double v) -> Value {
+    return builder.create<LLVM::ConstantOp>(loc(), f64, builder.getF64FloatAttr(v));
+  };
+  auto addr = [&](StringRef sym) -> Value {
+    return builder.create<LLVM::AddressOfOp>(loc(), ptrTy, sym);
+  };
+  auto nullPtr = [&]() -> Value { return builder.create<LLVM::ZeroOp>(loc(), ptrTy); };
+  auto strings = [&](StringRef name, ArrayRef<std::string> items) -> std::string {
+    if (items.empty())
+      return "";
+    std::vector<std::string> syms;
+    for (auto &s : items)
+      syms.push_back(globalString(s));
+    global(name, LLVM::LLVMArrayType::get(ptrTy, items.size()), [&]() -> Value {
+      Value arr = builder.create<LLVM::UndefOp>(loc(), LLVM::LLVMArrayType::get(ptrTy, items.size()));
+      for (auto [i, s] : llvm::enumerate(syms))
+        arr = builder.create<LLVM::InsertValueOp>(loc(), arr, addr(s), ArrayRef<int64_t>{(int64_t)i});
+      return arr;
+    });
+    return name.str();
+  };
+
+  // Parameters.
+  std::vector<std::string> nameSyms, dimSyms;
+  auto params = llvm::to_vector(dl.getOps<dl::ParameterOp>());
+  for (auto [i, p] : llvm::enumerate(params)) {
+    nameSyms.push_back(globalString(p.getSymName()));
+    auto shape = p.getTensorType().getShape();
+    std::string ds = prefix + "__dims" + std::to_string(i);
+    OpBuilder::InsertionGuard g(builder);
+    builder.setInsertionPointToEnd(host.getBody());
+    int64_t n = std::max<size_t>(1, shape.size());
+    SmallVector<int64_t> vals(shape.begin(), shape.end());
+    if (vals.empty())
+      vals.push_back(1);
+    builder.create<LLVM::GlobalOp>(
+        loc(), LLVM::LLVMArrayType::get(i64, n), true, LLVM::Linkage::Internal, ds,
+        DenseElementsAttr::get(RankedTensorType::get({n}, i64), ArrayRef<int64_t>(vals)), 8);
+    dimSyms.push_back(ds);
+  }
+  std::string paramArr = prefix + "__params";
+  if (!params.empty())
+    global(paramArr, LLVM::LLVMArrayType::get(paramTy, params.size()), [&]() -> Value {
+      Type arrTy = LLVM::LLVMArrayType::get(paramTy, params.size());
+      Value arr = builder.create<LLVM::UndefOp>(loc(), arrTy);
+      for (auto [i, p] : llvm::enumerate(params)) {
+        auto shape = p.getTensorType().getShape();
+        int64_t numel = p.getTensorType().getNumElements();
+        // Fans for PyTorch layouts: [out, in, kernel...].
+        int64_t rf = 1;
+        for (size_t k = 2; k < shape.size(); ++k)
+          rf *= shape[k];
+        int64_t fanIn = shape.size() >= 2 ? shape[1] * rf : (shape.empty() ? 1 : shape[0]);
+        int64_t fanOut = shape.size() >= 2 ? shape[0] * rf : (shape.empty() ? 1 : shape[0]);
+        double a = 0, b = 0;
+        switch (p.getInitializer()) {
+        case dl::Initializer::constant:
+          a = toDouble(p.getValue(), 0.0);
+          break;
+        case dl::Initializer::normal:
+        case dl::Initializer::truncated_normal:
+          a = toDouble(p.getMean(), 0.0);
+          b = toDouble(p.getStddev(), 0.05);
+          break;
+        case dl::Initializer::uniform:
+          a = toDouble(p.getMinval(), -0.05);
+          b = toDouble(p.getMaxval(), 0.05);
+          break;
+        default:
+          break;
+        }
+        Value s = builder.create<LLVM::UndefOp>(loc(), paramTy);
+        SmallVector<Value> fields = {addr(nameSyms[i]),
+                                     addr(dimSyms[i]),
+                                     cst(shape.size()),
+                                     cst(numel),
+                                     cst(paramOffsets[p.getSymName().str()]),
+                                     cst((int64_t)p.getInitializer()),
+                                     cst(p.getNonTrainable() ? 0 : 1),
+                                     cst(fanIn),
+                                     cst(fanOut),
+                                     cstF(a),
+                                     cstF(b)};
+        for (auto [f, v] : llvm::enumerate(fields))
+          s = builder.create<LLVM::InsertValueOp>(loc(), s, v, ArrayRef<int64_t>{(int64_t)f});
+        arr = builder.create<LLVM::InsertValueOp>(loc(), arr, s, ArrayRef<int64_t>{(int64_t)i});
+      }
+      return arr;
+    });
+
+  // Entry points.
+  struct EntryNames { std::string name, symbols, args, kernels; };
+  std::vector<EntryNames> en;
+  for (auto [i, e] : llvm::enumerate(entries)) {
+    EntryNames n;
+    n.name = globalString(prefix + "_" + e.name);
+    n.symbols = strings(prefix + "__syms" + std::to_string(i), e.symbols);
+    std::vector<std::string> argNames;
+    for (unsigned a = 0; a < e.fn.getNumArguments(); ++a) {
+      auto s = e.fn.getArgAttrOfType<StringAttr>(a, dl::DLDialect::kNameAttrName);
+      argNames.push_back(s ? s.str() : "arg" + std::to_string(a));
+    }
+    for (unsigned r = 0; r < e.fn.getNumResults(); ++r) {
+      auto s = e.fn.getResultAttrOfType<StringAttr>(r, dl::DLDialect::kNameAttrName);
+      argNames.push_back(s ? s.str() : "result" + std::to_string(r));
+    }
+    n.args = strings(prefix + "__args" + std::to_string(i), argNames);
+    std::vector<std::string> kernelNames;
+    for (auto &k : e.kernels) {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      if (k.anchor)
+        os << k.anchor->getName() << " at " << k.anchor->getLoc();
+      else
+        os << "copy of " << k.outputs.front().getLoc();
+      kernelNames.push_back(s);
+    }
+    n.kernels = strings(prefix + "__kernels" + std::to_string(i), kernelNames);
+    en.push_back(n);
+  }
+  std::string entryArr = prefix + "__entries";
+  global(entryArr, LLVM::LLVMArrayType::get(entryTy, entries.size()), [&]() -> Value {
+    Type arrTy = LLVM::LLVMArrayType::get(entryTy, entries.size());
+    Value arr = builder.create<LLVM::UndefOp>(loc(), arrTy);
+    for (auto [i, e] : llvm::enumerate(entries)) {
+      auto maybe = [&](const std::string &s) { return s.empty() ? nullPtr() : addr(s); };
+      SmallVector<Value> fields = {addr(en[i].name),
+                                   cst(e.symbols.size()),
+                                   maybe(en[i].symbols),
+                                   cst(e.fn.getNumArguments() + e.fn.getNumResults()),
+                                   maybe(en[i].args),
+                                   cst(e.kernels.size()),
+                                   maybe(en[i].kernels)};
+      Value s = builder.create<LLVM::UndefOp>(loc(), entryTy);
+      for (auto [f, v] : llvm::enumerate(fields))
+        s = builder.create<LLVM::InsertValueOp>(loc(), s, v, ArrayRef<int64_t>{(int64_t)f});
+      arr = builder.create<LLVM::InsertValueOp>(loc(), arr, s, ArrayRef<int64_t>{(int64_t)i});
+    }
+    return arr;
+  });
+  std::string modelName = globalString(prefix);
+  global(prefix + "__model", modelTy, [&]() -> Value {
+    Value s = builder.create<LLVM::UndefOp>(loc(), modelTy);
+    SmallVector<Value> fields = {addr(modelName), cst(params.size()),
+                                 params.empty() ? nullPtr() : addr(paramArr),
+                                 cst(out.interface.paramElems), cst(entries.size()),
+                                 addr(entryArr)};
+    for (auto [f, v] : llvm::enumerate(fields))
+      s = builder.create<LLVM::InsertValueOp>(loc(), s, v, ArrayRef<int64_t>{(int64_t)f});
+    return s;
+  });
+}
+
+void HostBuilder::emitWrappers(std::vector<Entry> &entries) {
+  // <prefix>_<name>(args...) = dlc_rt_<name>(&<prefix>__model, args...)
+  struct Wrapper {
+    const char *name;
+    std::vector<Type> args;
+    std::vector<Type> results;
+    bool passDesc;
+  };
+  std::vector<Wrapper> wrappers = {
+      {"create", {ptrTy, i64}, {i32}, true},
+      {"destroy", {ptrTy}, {}, true},
+      {"last_error", {ptrTy}, {ptrTy}, true},
+      {"set_num_threads", {i32}, {i32}, false},
+      {"num_params", {}, {i64}, true},
+      {"param_name", {i64}, {ptrTy}, true},
+      {"param_numel", {ptrTy}, {i64}, true},
+      {"get_param", {ptrTy, ptrTy, ptrTy, i64}, {i32}, true},
+      {"set_param", {ptrTy, ptrTy, ptrTy, i64}, {i32}, true},
+      {"load", {ptrTy, ptrTy}, {i32}, true},
+      {"load_buffer", {ptrTy, ptrTy, i64}, {i32}, true},
+      {"save", {ptrTy, ptrTy}, {i32}, true},
+  };
+  OpBuilder::InsertionGuard g(builder);
+  for (auto &w : wrappers) {
+    SmallVector<Type> rtArgs;
+    if (w.passDesc)
+      rtArgs.push_back(ptrTy);
+    rtArgs.append(w.args.begin(), w.args.end());
+    auto rt = declare(std::string("dlc_rt_") + w.name, rtArgs, w.results);
+    builder.setInsertionPointToEnd(host.getBody());
+    std::string name = prefix + "_" + w.name;
+    auto f = builder.create<func::FuncOp>(loc(), name,
+                                          builder.getFunctionType(w.args, w.results));
+    out.publicSymbols.push_back(name);
+    Block *b = f.addEntryBlock();
+    builder.setInsertionPointToStart(b);
+    SmallVector<Value> callArgs;
+    if (w.passDesc)
+      callArgs.push_back(builder.create<LLVM::AddressOfOp>(loc(), ptrTy, prefix + "__model"));
+    callArgs.append(b->getArguments().begin(), b->getArguments().end());
+    auto call = builder.create<func::CallOp>(loc(), rt, callArgs);
+    builder.create<func::ReturnOp>(loc(), call.getResults());
+  }
+  (void)entries;
+}
+
+/// "4*(784*batch) + ..." for the header.
+std::string describeBytes(Value v, func::FuncOp fn, ArrayRef<std::string> symbols) {
+  auto t = tensorType(v);
+  int64_t k = elementBytes(t.getElementType());
+  std::vector<std::string> syms;
+  (void)fn;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (t.isDynamicDim(i))
+      syms.push_back("?");
+    else
+      k *= t.getDimSize(i);
+  std::string s = std::to_string(k);
+  for (auto &x : syms)
+    s += "*" + x;
+  return s;
+}
+
+LogicalResult HostBuilder::run(StringRef source) {
+  host = ModuleOp::create(dl.getLoc());
+  out.interface.prefix = prefix;
+  out.interface.source = source.str();
+  if (auto name = dl->getAttrOfType<StringAttr>(dl::DLDialect::kModelAttrName))
+    out.interface.model = name.str();
+  int64_t offset = 0;
+  for (auto p : dl.getOps<dl::ParameterOp>()) {
+    auto type = p.getTensorType();
+    if (!type.getElementType().isF32())
+      return p.emitOpError("only f32 parameters can be compiled");
+    paramOffsets[p.getSymName().str()] = offset;
+    InterfaceParam ip;
+    ip.name = p.getSymName().str();
+    ip.shape.assign(type.getShape().begin(), type.getShape().end());
+    ip.init = dl::stringifyInitializer(p.getInitializer()).str();
+    ip.trainable = !p.getNonTrainable();
+    out.interface.params.push_back(ip);
+    // 16-element (64-byte) alignment for every parameter's first element.
+    offset += (type.getNumElements() + 15) / 16 * 16;
+  }
+  out.interface.paramElems = offset;
+
+  std::vector<Entry> entries;
+  for (auto fn : dl.getOps<func::FuncOp>()) {
+    if (!fn->hasAttr(dl::DLDialect::kEntryAttrName))
+      continue;
+    entries.emplace_back();
+    if (failed(planEntry(fn, entries.back())))
+      return failure();
+  }
+  if (entries.empty())
+    return emitError(dl.getLoc()) << "the module has no entry point (dl.entry)";
+
+  for (auto [i, e] : llvm::enumerate(entries)) {
+    emitArenaBytesFunc(e);
+    if (failed(emitEntryFunc(e, i)))
+      return failure();
+    InterfaceEntry ie;
+    ie.name = e.name;
+    ie.symbols = e.symbols;
+    auto describe = [&](Type type, DictionaryAttr attrs, StringRef fallback) {
+      InterfaceTensor t;
+      auto tt = cast<RankedTensorType>(type);
+      auto name = attrs ? attrs.getAs<StringAttr>(dl::DLDialect::kNameAttrName) : StringAttr();
+      t.name = name ? name.str() : fallback.str();
+      t.dtype = dtypeName(tt.getElementType());
+      t.cType = cTypeName(tt.getElementType());
+      auto dims = attrs ? attrs.getAs<ArrayAttr>(dl::DLDialect::kDimsAttrName) : ArrayAttr();
+      for (int64_t d = 0; d < tt.getRank(); ++d) {
+        if (dims && d < (int64_t)dims.size())
+          if (auto s = dyn_cast<StringAttr>(dims[d])) {
+            t.dims.push_back(s.str());
+            continue;
+          }
+        t.dims.push_back(tt.isDynamicDim(d) ? "?" : std::to_string(tt.getDimSize(d)));
+      }
+      return t;
+    };
+    for (unsigned a = 0; a < e.fn.getNumArguments(); ++a)
+      ie.inputs.push_back(describe(e.fn.getArgumentTypes()[a], e.fn.getArgAttrDict(a),
+                                   "arg" + std::to_string(a)));
+    for (unsigned r = 0; r < e.fn.getNumResults(); ++r)
+      ie.outputs.push_back(describe(e.fn.getResultTypes()[r], e.fn.getResultAttrDict(r),
+                                    "result" + std::to_string(r)));
+    ie.numKernels = e.kernels.size();
+    ie.numSlots = e.slotMembers.size();
+    out.interface.entries.push_back(ie);
+    for (auto &k : e.kernels)
+      out.kernels.push_back(k);
+  }
+  emitDescriptor(entries);
+  emitWrappers(entries);
+  out.module = host;
+  return success();
+}
+
+} // namespace
+
+LogicalResult buildHostModule(ModuleOp dl, StringRef prefix, StringRef source,
+                              HostModule &out) {
+  if (!isValidPrefix(prefix))
+    return emitError(dl.getLoc()) << "'" << prefix
+                                  << "' is not a valid C identifier for --name";
+  dl.getContext()->loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
+                               func::FuncDialect, LLVM::LLVMDialect>();
+  HostBuilder b(dl, prefix, out);
+  return b.run(source);
+}
+
+} // namespace dlc

@@ -1,0 +1,954 @@
+//===- HalideKernels.cpp - dl ops as scheduled Halide pipelines -----------===//
+//
+// Each kernel's algorithm is a Halide Func per value, defined op by op in
+// lowerOp(); its schedule is chosen separately in schedule*() -- the split
+// Halide's apps (conv_layer, linear_algebra) keep between what is computed
+// and how.
+//
+// Tensor dims are row-major with the last dim contiguous; Halide's dim 0 is
+// the innermost, so a rank-r tensor t[i0, ..., i(r-1)] is the Halide Func
+// f(i(r-1), ..., i0). Every helper here takes indices in tensor order and
+// reverses them at the call.
+//
+// This is the only library built with exceptions: Halide reports errors by
+// throwing, and every entry point catches and turns them into diagnostics.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Target/Halide/Kernel.h"
+#include "dlc/Dialect/DL/IR/DLOps.h"
+
+#include "Halide.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <functional>
+
+namespace dlc {
+namespace halide {
+namespace {
+
+using mlir::Value;
+namespace H = ::Halide;
+
+/// A tensor as a Halide Func plus its extents, in tensor order.
+struct Tensor {
+  H::Func func;
+  std::vector<H::Expr> extents;
+  H::Type type;
+  int rank() const { return (int)extents.size(); }
+  H::Expr operator()(std::vector<H::Expr> idx) const {
+    std::reverse(idx.begin(), idx.end());
+    if (idx.empty())
+      return func();
+    return func(idx);
+  }
+};
+
+/// Thrown for dl constructs the lowering does not handle; turned into a
+/// diagnostic like Halide's own errors.
+struct Unsupported : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+H::Type halideType(mlir::Type t) {
+  if (t.isF32()) return H::Float(32);
+  if (t.isF64()) return H::Float(64);
+  if (t.isF16()) return H::Float(16);
+  if (t.isBF16()) return H::BFloat(16);
+  if (t.isInteger(1)) return H::Bool();
+  if (t.isInteger(32)) return H::Int(32);
+  if (t.isInteger(64)) return H::Int(64);
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "element type " << t << " has no Halide lowering";
+  throw Unsupported(s);
+}
+
+mlir::RankedTensorType tensorType(Value v) {
+  return mlir::cast<mlir::RankedTensorType>(v.getType());
+}
+
+/// Builds the Funcs of one kernel.
+class KernelBuilder {
+public:
+  KernelBuilder(const Kernel &kernel, const H::Target &target)
+      : kernel(kernel), target(target) {
+    vectorWidth = std::max(1, target.natural_vector_size(H::Float(32)));
+  }
+
+  /// The pipeline and its arguments (inputs in kernel.inputs order).
+  H::Pipeline build(std::vector<H::Argument> &args);
+
+private:
+  const Kernel &kernel;
+  H::Target target;
+  int vectorWidth;
+  llvm::DenseMap<Value, H::ImageParam> params;
+  llvm::DenseMap<Value, Tensor> values;
+  /// Per-row statistics (softmax max/sum, layer_norm mean/var, ...):
+  /// computed once at root instead of inlined per element.
+  std::vector<std::pair<H::Func, int>> reductions;
+  /// The accumulators of a matmul or conv anchor, scheduled by name.
+  H::Func matmulAcc, convAcc, convIn;
+  H::RDom matmulK, convRk;
+  bool matmulRhsIsView = false;
+  std::vector<H::ImageParam> lstmArgs;
+  H::Func matmulRhs;
+
+  void schedule(std::vector<H::Func> &outs);
+
+  H::Expr extentOf(Value v, int i, const H::ImageParam &p) {
+    auto type = tensorType(v);
+    if (!type.isDynamicDim(i))
+      return H::Expr((int)type.getDimSize(i));
+    return p.dim(type.getRank() - 1 - i).extent();
+  }
+
+  Tensor leaf(Value v) {
+    auto it = params.find(v);
+    H::ImageParam p = it->second;
+    Tensor t;
+    t.type = p.type();
+    int r = tensorType(v).getRank();
+    for (int i = 0; i < r; ++i)
+      t.extents.push_back(extentOf(v, i, p));
+    t.func = H::Func(p);
+    return t;
+  }
+
+  /// Static extent if known, else the given expression.
+  static H::Expr resultExtent(mlir::RankedTensorType type, int i,
+                              H::Expr dynamic) {
+    return type.isDynamicDim(i) ? dynamic : H::Expr((int)type.getDimSize(i));
+  }
+
+  Tensor get(Value v);
+  Tensor lowerOp(mlir::Operation *op, unsigned resultIndex);
+  Tensor lowerLSTMCell(std::vector<H::Func> &outputs);
+
+  /// A Func of `rank` pure vars defined by `body(tensor-order index)`.
+  Tensor define(const std::string &name, const std::vector<H::Expr> &extents,
+                H::Type type,
+                const std::function<H::Expr(const std::vector<H::Expr> &)> &body) {
+    std::vector<H::Var> vars;
+    for (size_t i = 0; i < extents.size(); ++i)
+      vars.emplace_back("i" + std::to_string(i));
+    std::vector<H::Expr> idx(vars.begin(), vars.end());
+    H::Func f(name);
+    std::vector<H::Var> args(vars.rbegin(), vars.rend());
+    H::Expr e = body(idx);
+    if (e.type() != type)
+      e = H::cast(type, e);
+    if (args.empty())
+      f() = e;
+    else
+      f(args) = e;
+    return Tensor{f, extents, type};
+  }
+
+  std::vector<H::Expr> extentsOf(Value result, const std::vector<H::Expr> &dyn) {
+    auto type = tensorType(result);
+    std::vector<H::Expr> ext;
+    for (int i = 0; i < type.getRank(); ++i)
+      ext.push_back(resultExtent(type, i, dyn.empty() ? H::Expr() : dyn[i]));
+    return ext;
+  }
+
+  /// Index of operand `t` (rank r) in a broadcast to `outType` at `idx`.
+  std::vector<H::Expr> broadcastIndex(const Tensor &t, mlir::RankedTensorType operand,
+                                      mlir::RankedTensorType out,
+                                      const std::vector<H::Expr> &idx) {
+    int R = out.getRank(), r = operand.getRank();
+    std::vector<H::Expr> sub;
+    for (int i = 0; i < r; ++i) {
+      int o = R - r + i;
+      bool broadcast = !operand.isDynamicDim(i) && operand.getDimSize(i) == 1 &&
+                       !(!out.isDynamicDim(o) && out.getDimSize(o) == 1);
+      sub.push_back(broadcast ? H::Expr(0) : idx[o]);
+    }
+    return sub;
+  }
+
+  /// Broadcast extents of two operands (tensor order).
+  std::vector<H::Expr> broadcastExtents(const Tensor &a, const Tensor &b,
+                                        mlir::RankedTensorType out) {
+    int R = out.getRank();
+    std::vector<H::Expr> ext;
+    for (int o = 0; o < R; ++o) {
+      if (!out.isDynamicDim(o)) {
+        ext.push_back((int)out.getDimSize(o));
+        continue;
+      }
+      int ia = o - (R - a.rank()), ib = o - (R - b.rank());
+      H::Expr ea = ia >= 0 ? a.extents[ia] : H::Expr(1);
+      H::Expr eb = ib >= 0 ? b.extents[ib] : H::Expr(1);
+      ext.push_back(H::max(ea, eb));
+    }
+    return ext;
+  }
+};
+
+Tensor KernelBuilder::get(Value v) {
+  auto it = values.find(v);
+  if (it != values.end())
+    return it->second;
+  Tensor t;
+  if (params.count(v)) {
+    t = leaf(v);
+  } else {
+    mlir::Operation *def = v.getDefiningOp();
+    t = lowerOp(def, mlir::cast<mlir::OpResult>(v).getResultNumber());
+  }
+  values[v] = t;
+  return t;
+}
+
+H::Expr sigmoid(H::Expr x) { return 1.0f / (1.0f + H::exp(-x)); }
+
+Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
+  using namespace dlc::dl;
+  using mlir::isa;
+  using mlir::dyn_cast;
+  Value result = op->getResult(resultIndex);
+  auto outType = tensorType(result);
+  H::Type type = halideType(outType.getElementType());
+  std::string name = op->getName().stripDialect().str();
+
+  // Elementwise binary ops with NumPy broadcasting.
+  auto binary = [&](std::function<H::Expr(H::Expr, H::Expr)> fn) {
+    Tensor a = get(op->getOperand(0)), b = get(op->getOperand(1));
+    auto ta = tensorType(op->getOperand(0)), tb = tensorType(op->getOperand(1));
+    return define(name, broadcastExtents(a, b, outType), type,
+                  [&](const std::vector<H::Expr> &idx) {
+                    return fn(a(broadcastIndex(a, ta, outType, idx)),
+                              b(broadcastIndex(b, tb, outType, idx)));
+                  });
+  };
+  auto unary = [&](std::function<H::Expr(H::Expr)> fn) {
+    Tensor a = get(op->getOperand(0));
+    return define(name, a.extents, type,
+                  [&](const std::vector<H::Expr> &idx) { return fn(a(idx)); });
+  };
+
+  if (isa<AddOp>(op)) return binary([](H::Expr a, H::Expr b) { return a + b; });
+  if (isa<SubOp>(op)) return binary([](H::Expr a, H::Expr b) { return a - b; });
+  if (isa<MulOp>(op)) return binary([](H::Expr a, H::Expr b) { return a * b; });
+  if (isa<DivOp>(op)) return binary([](H::Expr a, H::Expr b) { return a / b; });
+  if (isa<PowOp>(op)) return binary([](H::Expr a, H::Expr b) { return H::pow(a, b); });
+  if (isa<MaximumOp>(op)) return binary([](H::Expr a, H::Expr b) { return H::max(a, b); });
+  if (isa<MinimumOp>(op)) return binary([](H::Expr a, H::Expr b) { return H::min(a, b); });
+  if (isa<NegOp>(op)) return unary([](H::Expr x) { return -x; });
+  if (isa<AbsOp>(op)) return unary([](H::Expr x) { return H::abs(x); });
+  if (isa<ExpOp>(op)) return unary([](H::Expr x) { return H::exp(x); });
+  if (isa<LogOp>(op)) return unary([](H::Expr x) { return H::log(x); });
+  if (isa<SqrtOp>(op)) return unary([](H::Expr x) { return H::sqrt(x); });
+  if (isa<RsqrtOp>(op)) return unary([](H::Expr x) { return 1.0f / H::sqrt(x); });
+  if (isa<TanhOp>(op)) return unary([](H::Expr x) { return H::tanh(x); });
+  if (isa<SigmoidOp>(op)) return unary([](H::Expr x) { return sigmoid(x); });
+  if (isa<ReluOp>(op))
+    return unary([](H::Expr x) { return H::max(x, H::Internal::make_zero(x.type())); });
+  if (auto gelu = dyn_cast<GeluOp>(op)) {
+    bool tanhForm = gelu.getApproximate() == GeluApproximation::tanh;
+    return unary([tanhForm](H::Expr x) -> H::Expr {
+      if (tanhForm)
+        return 0.5f * x *
+               (1.0f + H::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+      return 0.5f * x * (1.0f + H::erf(x * 0.7071067811865476f));
+    });
+  }
+  if (isa<CastOp>(op)) {
+    Tensor a = get(op->getOperand(0));
+    return define(name, a.extents, type, [&](const std::vector<H::Expr> &idx) {
+      return H::cast(type, a(idx));
+    });
+  }
+  if (isa<DropoutOp>(op)) // inference: the identity
+    return unary([](H::Expr x) { return x; });
+
+  if (auto t = dyn_cast<TransposeOp>(op)) {
+    Tensor a = get(t.getInput());
+    auto perm = t.getPerm();
+    std::vector<H::Expr> ext;
+    for (int64_t p : perm)
+      ext.push_back(a.extents[p]);
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      std::vector<H::Expr> src(perm.size());
+      for (size_t k = 0; k < perm.size(); ++k)
+        src[perm[k]] = idx[k];
+      return a(src);
+    });
+  }
+  if (auto b = dyn_cast<BroadcastToOp>(op)) {
+    Tensor a = get(b.getInput());
+    auto inType = tensorType(b.getInput());
+    int R = outType.getRank(), r = inType.getRank();
+    std::vector<H::Expr> ext;
+    for (int o = 0; o < R; ++o)
+      ext.push_back(outType.isDynamicDim(o) && o >= R - r ? a.extents[o - (R - r)]
+                                                          : resultExtent(outType, o, H::Expr(1)));
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      return a(broadcastIndex(a, inType, outType, idx));
+    });
+  }
+
+  if (auto mm = dyn_cast<MatmulOp>(op)) {
+    Tensor a = get(mm.getLhs()), b = get(mm.getRhs());
+    H::RDom k(0, a.extents[1], "k");
+    // acc(j, i) = sum_k a(i, k) * b(k, j), scheduled in scheduleMatmul.
+    H::Func acc("matmul_acc");
+    H::Var j("j"), i("i");
+    acc(j, i) = H::Internal::make_zero(type);
+    acc(j, i) += a({i, k}) * b({k, j});
+    matmulAcc = acc;
+    matmulK = k;
+    matmulRhsIsView = isViewOp(mm.getRhs().getDefiningOp());
+    matmulRhs = b.func;
+    std::vector<H::Expr> ext = {a.extents[0], b.extents[1]};
+    return define(name, ext, type,
+                  [&](const std::vector<H::Expr> &idx) { return acc(idx[1], idx[0]); });
+  }
+  if (auto bmm = dyn_cast<BatchMatmulOp>(op)) {
+    Tensor a = get(bmm.getLhs()), b = get(bmm.getRhs());
+    auto ta = tensorType(bmm.getLhs()), tb = tensorType(bmm.getRhs());
+    int R = outType.getRank(), ra = a.rank(), rb = b.rank();
+    H::RDom k(0, a.extents[ra - 1], "k");
+    std::vector<H::Expr> ext;
+    for (int o = 0; o < R - 2; ++o) {
+      int ia = o - (R - ra), ib = o - (R - rb);
+      H::Expr ea = ia >= 0 ? a.extents[ia] : H::Expr(1);
+      H::Expr eb = ib >= 0 ? b.extents[ib] : H::Expr(1);
+      ext.push_back(resultExtent(outType, o, H::max(ea, eb)));
+    }
+    ext.push_back(a.extents[ra - 2]);
+    ext.push_back(b.extents[rb - 1]);
+    auto batchIndex = [&](const std::vector<H::Expr> &idx, mlir::RankedTensorType t,
+                          int r) {
+      std::vector<H::Expr> sub;
+      for (int i = 0; i < r - 2; ++i) {
+        int o = R - r + i;
+        bool bc = !t.isDynamicDim(i) && t.getDimSize(i) == 1 &&
+                  !(!outType.isDynamicDim(o) && outType.getDimSize(o) == 1);
+        sub.push_back(bc ? H::Expr(0) : idx[o]);
+      }
+      return sub;
+    };
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      auto ia = batchIndex(idx, ta, ra), ib = batchIndex(idx, tb, rb);
+      ia.push_back(idx[R - 2]);
+      ia.push_back(k);
+      ib.push_back(k);
+      ib.push_back(idx[R - 1]);
+      return H::sum(a(ia) * b(ib));
+    });
+  }
+
+  if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(op)) {
+    Tensor a = get(op->getOperand(0));
+    auto axesAttr = op->getAttrOfType<mlir::DenseI64ArrayAttr>("axes");
+    bool keep = op->hasAttr("keep_dims");
+    int r = a.rank();
+    std::vector<bool> reduced(r, axesAttr.empty());
+    for (int64_t ax : axesAttr.asArrayRef())
+      reduced[ax < 0 ? ax + r : ax] = true;
+    H::Region region;
+    H::Expr count = 1;
+    for (int i = 0; i < r; ++i)
+      if (reduced[i]) {
+        region.push_back(H::Range(0, a.extents[i]));
+        count = count * a.extents[i];
+      }
+    H::RDom rd(region, "r");
+    std::vector<H::Expr> ext;
+    for (int i = 0; i < r; ++i)
+      if (!reduced[i])
+        ext.push_back(a.extents[i]);
+      else if (keep)
+        ext.push_back(1);
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      std::vector<H::Expr> src;
+      int o = 0, d = 0;
+      for (int i = 0; i < r; ++i) {
+        if (reduced[i]) {
+          src.push_back(rd[d++]);
+          if (keep)
+            ++o;
+        } else {
+          src.push_back(idx[o++]);
+        }
+      }
+      if (isa<ReduceMaxOp>(op))
+        return H::maximum(a(src));
+      H::Expr s = H::sum(a(src));
+      if (isa<ReduceMeanOp>(op))
+        s = s / H::cast(type, count);
+      return s;
+    });
+  }
+
+  if (isa<SoftmaxOp, LogSoftmaxOp>(op)) {
+    Tensor a = get(op->getOperand(0));
+    int r = a.rank();
+    int64_t axis = op->getAttrOfType<mlir::IntegerAttr>("axis").getInt();
+    if (axis < 0)
+      axis += r;
+    H::RDom k(0, a.extents[axis], "k");
+    auto withAxis = [&](const std::vector<H::Expr> &idx, H::Expr e) {
+      std::vector<H::Expr> s = idx;
+      s[axis] = e;
+      return s;
+    };
+    // Row max and sum of exp(x - max) over the axis: per row, not per element.
+    Tensor mx = define("softmax_max", a.extents, type, [&](const std::vector<H::Expr> &idx) {
+      return H::maximum(a(withAxis(idx, k)));
+    });
+    Tensor sm = define("softmax_sum", a.extents, type, [&](const std::vector<H::Expr> &idx) {
+      return H::sum(H::exp(a(withAxis(idx, k)) - mx(withAxis(idx, 0))));
+    });
+    reductions.push_back({mx.func, axis});
+    reductions.push_back({sm.func, axis});
+    bool log = isa<LogSoftmaxOp>(op);
+    return define(name, a.extents, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr m = mx(withAxis(idx, 0)), s = sm(withAxis(idx, 0));
+      return log ? a(idx) - m - H::log(s) : H::exp(a(idx) - m) / s;
+    });
+  }
+
+  if (auto bn = dyn_cast<BatchNormOp>(op)) {
+    Tensor x = get(bn.getInput()), g = get(bn.getScale()), b = get(bn.getBias()),
+           m = get(bn.getMean()), v = get(bn.getVariance());
+    float eps = (float)bn.getEpsilon().convertToDouble();
+    return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr c = idx[1];
+      return (x(idx) - m({c})) / H::sqrt(v({c}) + eps) * g({c}) + b({c});
+    });
+  }
+  if (auto ln = dyn_cast<LayerNormOp>(op)) {
+    Tensor x = get(ln.getInput()), g = get(ln.getScale()), b = get(ln.getBias());
+    int r = x.rank();
+    int64_t axis = (int64_t)ln.getAxis();
+    if (axis < 0)
+      axis += r;
+    float eps = (float)ln.getEpsilon().convertToDouble();
+    H::Region region;
+    H::Expr count = 1;
+    for (int i = axis; i < r; ++i) {
+      region.push_back(H::Range(0, x.extents[i]));
+      count = count * x.extents[i];
+    }
+    H::RDom rd(region, "r");
+    std::vector<H::Expr> lead(x.extents.begin(), x.extents.begin() + axis);
+    auto full = [&](const std::vector<H::Expr> &idx) {
+      std::vector<H::Expr> s(idx.begin(), idx.begin() + axis);
+      for (int i = axis; i < r; ++i)
+        s.push_back(rd[i - axis]);
+      return s;
+    };
+    H::Expr n = H::cast(type, count);
+    Tensor mean = define("ln_mean", lead, type, [&](const std::vector<H::Expr> &idx) {
+      return H::sum(x(full(idx))) / n;
+    });
+    Tensor var = define("ln_var", lead, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr d = x(full(idx)) - mean(idx);
+      return H::sum(d * d) / n;
+    });
+    reductions.push_back({mean.func, -1});
+    reductions.push_back({var.func, -1});
+    return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+      std::vector<H::Expr> lidx(idx.begin(), idx.begin() + axis);
+      std::vector<H::Expr> tidx(idx.begin() + axis, idx.end());
+      return (x(idx) - mean(lidx)) / H::sqrt(var(lidx) + eps) * g(tidx) + b(tidx);
+    });
+  }
+
+  if (auto cat = dyn_cast<ConcatOp>(op)) {
+    int64_t axis = (int64_t)cat.getAxis();
+    int r = outType.getRank();
+    if (axis < 0)
+      axis += r;
+    std::vector<Tensor> ins;
+    for (Value in : cat.getInputs())
+      ins.push_back(get(in));
+    std::vector<H::Expr> ext = ins[0].extents;
+    H::Expr total = 0;
+    for (auto &t : ins)
+      total = total + t.extents[axis];
+    ext[axis] = resultExtent(outType, axis, total);
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr offset = 0;
+      std::vector<H::Expr> starts;
+      for (auto &t : ins) {
+        starts.push_back(offset);
+        offset = offset + t.extents[axis];
+      }
+      H::Expr e;
+      for (int i = (int)ins.size() - 1; i >= 0; --i) {
+        std::vector<H::Expr> s = idx;
+        // Clamp so every branch reads in bounds; select picks the right one.
+        s[axis] = H::clamp(idx[axis] - starts[i], 0, ins[i].extents[axis] - 1);
+        H::Expr v = ins[i](s);
+        e = e.defined() ? H::select(idx[axis] >= starts[i], v, e) : v;
+      }
+      return e;
+    });
+  }
+  if (auto sl = dyn_cast<SliceOp>(op)) {
+    Tensor a = get(sl.getInput());
+    int r = a.rank();
+    std::vector<H::Expr> start(r, 0), step(r, 1), ext = a.extents;
+    auto axes = sl.getAxes();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int ax = axes[i] < 0 ? axes[i] + r : axes[i];
+      H::Expr n = a.extents[ax];
+      int64_t s0 = sl.getStarts()[i], e0 = sl.getEnds()[i], st = sl.getSteps()[i];
+      // Python slice semantics (clamped), as in inferSliceShape.
+      auto norm = [&](int64_t v, bool isEnd) -> H::Expr {
+        H::Expr e = v < 0 ? H::Expr(H::cast<int>(n) + (int)std::max<int64_t>(v, INT32_MIN))
+                          : H::Expr((int)std::min<int64_t>(v, INT32_MAX));
+        if (st > 0)
+          return H::clamp(e, 0, n);
+        return H::clamp(e, -1, n - 1);
+        (void)isEnd;
+      };
+      H::Expr b = norm(s0, false), e = norm(e0, true);
+      H::Expr len = st > 0 ? H::max(0, (e - b + (int)st - 1) / (int)st)
+                           : H::max(0, (b - e + (int)(-st) - 1) / (int)(-st));
+      start[ax] = b;
+      step[ax] = (int)st;
+      ext[ax] = resultExtent(outType, ax, len);
+    }
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      std::vector<H::Expr> s;
+      for (int i = 0; i < r; ++i)
+        s.push_back(start[i] + idx[i] * step[i]);
+      return a(s);
+    });
+  }
+  if (auto g = dyn_cast<GatherOp>(op)) {
+    Tensor a = get(g.getInput()), ind = get(g.getIndices());
+    int r = a.rank(), q = ind.rank();
+    int64_t axis = (int64_t)g.getAxis();
+    if (axis < 0)
+      axis += r;
+    std::vector<H::Expr> ext(a.extents.begin(), a.extents.begin() + axis);
+    ext.insert(ext.end(), ind.extents.begin(), ind.extents.end());
+    ext.insert(ext.end(), a.extents.begin() + axis + 1, a.extents.end());
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      std::vector<H::Expr> s(idx.begin(), idx.begin() + axis);
+      std::vector<H::Expr> ii(idx.begin() + axis, idx.begin() + axis + q);
+      H::Expr n = a.extents[axis];
+      H::Expr v = H::cast<int>(ind(ii));
+      v = H::select(v < 0, v + n, v);
+      // Out-of-range indices are clamped (documented in docs/dialect.md).
+      s.push_back(H::clamp(v, 0, n - 1));
+      s.insert(s.end(), idx.begin() + axis + q, idx.end());
+      return a(s);
+    });
+  }
+  if (auto emb = dyn_cast<EmbeddingOp>(op)) {
+    Tensor table = get(emb.getTable()), ind = get(emb.getIndices());
+    std::vector<H::Expr> ext = ind.extents;
+    ext.push_back(table.extents[1]);
+    int q = ind.rank();
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      std::vector<H::Expr> ii(idx.begin(), idx.begin() + q);
+      H::Expr v = H::clamp(H::cast<int>(ind(ii)), 0, table.extents[0] - 1);
+      return table({v, idx[q]});
+    });
+  }
+
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    Tensor x = get(conv.getInput()), w = get(conv.getFilter());
+    auto s = conv.getStrides(), p = conv.getPadding(), d = conv.getDilation();
+    int groups = (int)conv.getGroups();
+    auto wType = tensorType(conv.getFilter());
+    int O = (int)wType.getDimSize(0), Cg = (int)wType.getDimSize(1),
+        KH = (int)wType.getDimSize(2), KW = (int)wType.getDimSize(3);
+    int Og = O / groups;
+    // Zero padding: reads outside the input's H x W are 0.
+    H::Func xin("conv_in");
+    {
+      H::Var a("a"), b("b"), c("c"), n("n");
+      H::Expr inside = a >= 0 && a < x.extents[3] && b >= 0 && b < x.extents[2];
+      xin(a, b, c, n) = H::select(
+          inside, x({n, c, H::clamp(b, 0, x.extents[2] - 1), H::clamp(a, 0, x.extents[3] - 1)}),
+          H::Internal::make_zero(type));
+    }
+    H::RDom rk(0, Cg, 0, KH, 0, KW, "rk");
+    H::Func acc("conv_acc");
+    H::Var ox("ox"), oy("oy"), oc("oc"), on("on");
+    acc(ox, oy, oc, on) = H::Internal::make_zero(type);
+    H::Expr cin = (oc / Og) * Cg + rk.x;
+    acc(ox, oy, oc, on) +=
+        w({oc, rk.x, rk.y, rk.z}) *
+        xin(ox * (int)s[1] + rk.z * (int)d[1] - (int)p[1],
+            oy * (int)s[0] + rk.y * (int)d[0] - (int)p[0], cin, on);
+    convAcc = acc;
+    convRk = rk;
+    convIn = xin;
+    std::vector<H::Expr> ext = {x.extents[0], O,
+                                resultExtent(outType, 2, H::Expr()),
+                                resultExtent(outType, 3, H::Expr())};
+    if (outType.isDynamicDim(2) || outType.isDynamicDim(3))
+      throw Unsupported("conv2d with a dynamic spatial size");
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      return acc(idx[3], idx[2], idx[1], idx[0]);
+    });
+  }
+  if (isa<MaxPool2DOp, AvgPool2DOp>(op)) {
+    Tensor x = get(op->getOperand(0));
+    auto k = op->getAttrOfType<mlir::DenseI64ArrayAttr>("kernel").asArrayRef();
+    auto s = op->getAttrOfType<mlir::DenseI64ArrayAttr>("strides").asArrayRef();
+    auto p = op->getAttrOfType<mlir::DenseI64ArrayAttr>("padding").asArrayRef();
+    if (outType.isDynamicDim(2) || outType.isDynamicDim(3))
+      throw Unsupported("pooling with a dynamic spatial size");
+    H::RDom rk(0, (int)k[0], 0, (int)k[1], "rk");
+    bool isMax = isa<MaxPool2DOp>(op);
+    bool includePad = op->hasAttr("count_include_pad");
+    std::vector<H::Expr> ext = {x.extents[0], x.extents[1],
+                                (int)outType.getDimSize(2), (int)outType.getDimSize(3)};
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr iy = idx[2] * (int)s[0] + rk.x - (int)p[0];
+      H::Expr ix = idx[3] * (int)s[1] + rk.y - (int)p[1];
+      H::Expr inside = iy >= 0 && iy < x.extents[2] && ix >= 0 && ix < x.extents[3];
+      H::Expr v = x({idx[0], idx[1], H::clamp(iy, 0, x.extents[2] - 1),
+                     H::clamp(ix, 0, x.extents[3] - 1)});
+      if (isMax) // PyTorch pads max pooling with -inf
+        return H::maximum(H::select(inside, v, type.min()));
+      H::Expr total = H::sum(H::select(inside, v, H::Internal::make_zero(type)));
+      if (includePad) {
+        // Count the window's positions inside the padded input.
+        H::Expr y0 = idx[2] * (int)s[0] - (int)p[0], x0 = idx[3] * (int)s[1] - (int)p[1];
+        H::Expr y1 = H::min(y0 + (int)k[0], x.extents[2] + (int)p[2]);
+        H::Expr x1 = H::min(x0 + (int)k[1], x.extents[3] + (int)p[3]);
+        return total / H::cast(type, (y1 - y0) * (x1 - x0));
+      }
+      H::Expr cnt = H::sum(H::select(inside, 1, 0));
+      return total / H::cast(type, H::max(cnt, 1));
+    });
+  }
+
+  // Losses: scalar means.
+  if (isa<MSELossOp, BinaryCrossEntropyOp, CategoricalCrossEntropyOp,
+          SparseCategoricalCrossEntropyOp>(op)) {
+    Tensor pr = get(op->getOperand(0)), tg = get(op->getOperand(1));
+    int r = pr.rank();
+    bool fromLogits = op->hasAttr("from_logits");
+    if (isa<MSELossOp, BinaryCrossEntropyOp>(op)) {
+      H::Region region;
+      H::Expr count = 1;
+      for (int i = 0; i < r; ++i) {
+        region.push_back(H::Range(0, pr.extents[i]));
+        count = count * pr.extents[i];
+      }
+      H::RDom rd(region, "r");
+      std::vector<H::Expr> at;
+      for (int i = 0; i < r; ++i)
+        at.push_back(rd[i]);
+      H::Expr p = pr(at), t = H::cast(type, tg(at));
+      H::Expr term;
+      if (isa<MSELossOp>(op)) {
+        term = (p - t) * (p - t);
+      } else if (fromLogits) {
+        term = H::max(p, 0.0f) - p * t + H::log(1.0f + H::exp(-H::abs(p)));
+      } else {
+        // torch.nn.functional.binary_cross_entropy clamps the logs at -100.
+        term = -(t * H::max(H::log(p), -100.0f) +
+                 (1.0f - t) * H::max(H::log(1.0f - p), -100.0f));
+      }
+      return define(name, {}, type, [&](const std::vector<H::Expr> &) {
+        return H::sum(term) / H::cast(type, count);
+      });
+    }
+    // Cross-entropies over the last (class) dim, averaged over the rest.
+    H::RDom rc(0, pr.extents[r - 1], "c");
+    std::vector<H::Expr> lead(pr.extents.begin(), pr.extents.end() - 1);
+    auto row = [&](const std::vector<H::Expr> &idx, H::Expr c) {
+      std::vector<H::Expr> s = idx;
+      s.push_back(c);
+      return s;
+    };
+    // Per-row log-sum-exp (with from_logits) and the row's loss.
+    Tensor mx = define("ce_max", lead, type, [&](const std::vector<H::Expr> &idx) {
+      return H::maximum(pr(row(idx, rc)));
+    });
+    Tensor lse = define("ce_lse", lead, type, [&](const std::vector<H::Expr> &idx) {
+      return mx(idx) + H::log(H::sum(H::exp(pr(row(idx, rc)) - mx(idx))));
+    });
+    auto logp = [&](const std::vector<H::Expr> &idx, H::Expr c) -> H::Expr {
+      if (fromLogits)
+        return pr(row(idx, c)) - lse(idx);
+      return H::log(pr(row(idx, c)));
+    };
+    Tensor perRowLoss = define("ce_row", lead, type, [&](const std::vector<H::Expr> &idx) {
+      if (isa<CategoricalCrossEntropyOp>(op))
+        return -H::sum(H::cast(type, tg(row(idx, rc))) * logp(idx, rc));
+      H::Expr label = H::clamp(H::cast<int>(tg(idx)), 0, pr.extents[r - 1] - 1);
+      return -logp(idx, label);
+    });
+    if (fromLogits) {
+      reductions.push_back({mx.func, -1});
+      reductions.push_back({lse.func, -1});
+    }
+    reductions.push_back({perRowLoss.func, -1});
+    H::Region region;
+    H::Expr count = 1;
+    for (int i = 0; i < r - 1; ++i) {
+      region.push_back(H::Range(0, pr.extents[i]));
+      count = count * pr.extents[i];
+    }
+    if (r == 1)
+      return define(name, {}, type,
+                    [&](const std::vector<H::Expr> &) { return perRowLoss({}); });
+    H::RDom rn(region, "n");
+    std::vector<H::Expr> at;
+    for (int i = 0; i < r - 1; ++i)
+      at.push_back(rn[i]);
+    return define(name, {}, type, [&](const std::vector<H::Expr> &) {
+      return H::sum(perRowLoss(at)) / H::cast(type, count);
+    });
+  }
+
+  throw Unsupported("'" + op->getName().getStringRef().str() +
+                    "' has no Halide lowering");
+}
+
+
+Tensor KernelBuilder::lowerLSTMCell(std::vector<H::Func> &outputs) {
+  // Arguments: x_t [B,I], h_prev [B,H], c_prev [B,H], w_ih [4H,I],
+  // w_hh [4H,H], bias [4H]; PyTorch's gate order (i, f, g, o).
+  auto xType = tensorType(kernel.inputs[0]);
+  auto whhType = tensorType(kernel.inputs[2]);
+  if (xType.isDynamicDim(2) || whhType.isDynamicDim(0) || whhType.isDynamicDim(1))
+    throw Unsupported("lstm with a dynamic feature or hidden size");
+  int I = (int)xType.getDimSize(2), H4 = (int)whhType.getDimSize(0), Hd = H4 / 4;
+  auto param2d = [&](const std::string &name, int inner) {
+    H::ImageParam p(H::Float(32), 2, name);
+    p.dim(0).set_min(0).set_extent(inner).set_stride(1);
+    p.dim(1).set_min(0);
+    lstmArgs.push_back(p);
+    return Tensor{H::Func(p), {p.dim(1).extent(), H::Expr(inner)}, H::Float(32)};
+  };
+  Tensor x = param2d("x_t", I), h = param2d("h_prev", Hd), c = param2d("c_prev", Hd);
+  for (int i = 1; i < 4; ++i) {
+    Value v = kernel.inputs[i];
+    auto t = tensorType(v);
+    int r = t.getRank();
+    H::ImageParam p(H::Float(32), r, "w" + std::to_string(i));
+    for (int d = 0; d < r; ++d)
+      p.dim(r - 1 - d).set_min(0).set_extent((int)t.getDimSize(d));
+    p.dim(0).set_stride(1);
+    params[v] = p;
+    lstmArgs.push_back(p);
+  }
+  Tensor wih = get(kernel.inputs[1]), whh = get(kernel.inputs[2]),
+         bias = get(kernel.inputs[3]);
+  H::RDom rk(0, I, "k"), rm(0, Hd, "m");
+  H::Var g("g"), b("b"), j("j");
+  H::Func gates("lstm_gates");
+  gates(g, b) = bias({g}) + H::sum(x({b, rk}) * wih({g, rk})) +
+                H::sum(h({b, rm}) * whh({g, rm}));
+  H::Func cNew("lstm_c"), hNew("lstm_h");
+  cNew(j, b) = sigmoid(gates(j + Hd, b)) * c({b, j}) +
+               sigmoid(gates(j, b)) * H::tanh(gates(j + 2 * Hd, b));
+  hNew(j, b) = sigmoid(gates(j + 3 * Hd, b)) * H::tanh(cNew(j, b));
+  gates.compute_root().parallel(b).vectorize(g, vectorWidth, H::TailStrategy::GuardWithIf);
+  outputs = {hNew, cNew};
+  return x;
+}
+
+void KernelBuilder::schedule(std::vector<H::Func> &outs) {
+  const int V = vectorWidth;
+  using TS = H::TailStrategy;
+  for (auto &[f, axis] : reductions) {
+    (void)axis;
+    f.compute_root();
+    if (f.dimensions() >= 2)
+      f.parallel(f.args().back());
+  }
+  for (H::Func &out : outs) {
+    std::vector<H::Var> vars = out.args();
+    int r = (int)vars.size();
+    if (r == 0)
+      continue;
+    if (matmulAcc.defined() && r == 2) {
+      // Rows in parallel; each row's accumulator stays in registers/L1
+      // while k streams over a contiguous row of the right-hand side.
+      H::Var j = vars[0], i = vars[1];
+      out.parallel(i).vectorize(j, V, TS::GuardWithIf);
+      H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
+      matmulAcc.compute_at(out, i).vectorize(aj, V, TS::GuardWithIf);
+      matmulAcc.update().reorder(aj, matmulK.x, ai)
+          .vectorize(aj, V, TS::GuardWithIf);
+      if (matmulRhsIsView) // a transposed weight: made contiguous once
+        matmulRhs.compute_root().parallel(matmulRhs.args().back());
+      continue;
+    }
+    if (convAcc.defined() && r == 4) {
+      H::Var ox = vars[0], oy = vars[1], oc = vars[2], on = vars[3], t("t");
+      out.fuse(oc, on, t).parallel(t).vectorize(ox, V, TS::GuardWithIf);
+      std::vector<H::Var> av = convAcc.args();
+      convAcc.compute_at(out, oy).vectorize(av[0], V, TS::GuardWithIf);
+      convAcc.update()
+          .reorder(av[0], convRk.z, convRk.y, convRk.x, av[1], av[2], av[3])
+          .vectorize(av[0], V, TS::GuardWithIf);
+      continue;
+    }
+    out.vectorize(vars[0], V, TS::GuardWithIf);
+    if (r >= 2)
+      out.parallel(vars[r - 1]);
+  }
+}
+
+H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
+  for (Value v : kernel.inputs) {
+    if (kernel.kind == Kernel::Kind::LSTMCell)
+      break;
+    auto t = tensorType(v);
+    int r = t.getRank();
+    H::ImageParam p(halideType(t.getElementType()), r,
+                    "in" + std::to_string(params.size()));
+    // Every buffer the host passes starts at 0 and has a unit innermost
+    // stride; static extents are checked and let Halide specialize.
+    for (int i = 0; i < r; ++i) {
+      p.dim(r - 1 - i).set_min(0);
+      if (!t.isDynamicDim(i))
+        p.dim(r - 1 - i).set_extent((int)t.getDimSize(i));
+    }
+    if (r > 0)
+      p.dim(0).set_stride(1);
+    params[v] = p;
+    args.push_back(p);
+  }
+  std::vector<H::Func> outs;
+  if (kernel.kind == Kernel::Kind::LSTMCell) {
+    lowerLSTMCell(outs);
+    args.assign(lstmArgs.begin(), lstmArgs.end());
+  } else {
+    for (Value v : kernel.outputs) {
+      Tensor t = get(v);
+      // A fresh Func per output; the op's own Func inlines into it.
+      outs.push_back(define("out", t.extents, t.type,
+                            [&](const std::vector<H::Expr> &idx) { return t(idx); })
+                         .func);
+    }
+  }
+  for (H::Func &out : outs) {
+    int r = out.dimensions();
+    for (int i = 0; i < r; ++i)
+      out.output_buffer().dim(i).set_min(0);
+    if (r > 0)
+      out.output_buffer().dim(0).set_stride(1);
+  }
+  schedule(outs);
+  return H::Pipeline(outs);
+}
+
+H::Target halideTarget(const TargetSpec &spec, bool withRuntime) {
+  H::Target t = spec.halideTarget == "host" ? H::get_host_target()
+                                            : H::Target(spec.halideTarget);
+  if (!withRuntime)
+    t = t.with_feature(H::Target::NoRuntime);
+  return t;
+}
+
+/// Runs `fn` in a scratch directory and reads back the files it wrote.
+mlir::LogicalResult withScratchDir(
+    const std::function<void(const std::string &dir)> &fn,
+    std::string &error) {
+  llvm::SmallString<128> dir;
+  if (auto ec = llvm::sys::fs::createUniqueDirectory("dlc-halide", dir)) {
+    error = "cannot create a temporary directory: " + ec.message();
+    return mlir::failure();
+  }
+  std::string dirStr = dir.str().str();
+  mlir::LogicalResult result = mlir::success();
+  try {
+    fn(dirStr);
+  } catch (const H::Error &e) {
+    error = e.what();
+    result = mlir::failure();
+  } catch (const std::exception &e) {
+    error = e.what();
+    result = mlir::failure();
+  }
+  llvm::sys::fs::remove_directories(dirStr);
+  return result;
+}
+
+bool readFile(const std::string &path, std::string &out) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf)
+    return false;
+  out = (*buf)->getBuffer().str();
+  return true;
+}
+
+} // namespace
+
+mlir::LogicalResult compileKernel(const Kernel &kernel, const TargetSpec &target,
+                                  std::string &bitcode, std::string *stmt) {
+  std::string error;
+  mlir::Location loc = kernel.anchor ? kernel.anchor->getLoc()
+                                     : kernel.outputs.front().getLoc();
+  bool readBack = true;
+  auto result = withScratchDir(
+      [&](const std::string &dir) {
+        H::Target t = halideTarget(target, /*withRuntime=*/false);
+        KernelBuilder builder(kernel, t);
+        std::vector<H::Argument> args;
+        H::Pipeline p = builder.build(args);
+        std::map<H::OutputFileType, std::string> files = {
+            {H::OutputFileType::bitcode, dir + "/k.bc"}};
+        if (stmt)
+          files[H::OutputFileType::stmt] = dir + "/k.stmt";
+        p.compile_to(files, args, kernel.symbol, t);
+        readBack = readFile(dir + "/k.bc", bitcode) &&
+                   (!stmt || readFile(dir + "/k.stmt", *stmt));
+      },
+      error);
+  if (failed(result)) {
+    mlir::emitError(loc) << "cannot compile kernel " << kernel.symbol
+                         << " with Halide: " << llvm::StringRef(error).trim();
+    return mlir::failure();
+  }
+  if (!readBack) {
+    mlir::emitError(loc) << "Halide wrote no output for kernel " << kernel.symbol;
+    return mlir::failure();
+  }
+  return mlir::success();
+}
+
+mlir::LogicalResult compileHalideRuntime(const TargetSpec &target,
+                                         std::string &bitcode,
+                                         std::string &error) {
+  bool readBack = false;
+  auto result = withScratchDir(
+      [&](const std::string &dir) {
+        // Halide 14 emits its runtime as bitcode only along with a
+        // pipeline: compile a trivial one, whose functions the object
+        // emitter deletes again.
+        H::ImageParam in(H::Float(32), 1, "in");
+        H::Var x("x");
+        H::Func f("anchor");
+        f(x) = in(x);
+        f.compile_to({{H::OutputFileType::bitcode, dir + "/rt.bc"}}, {in},
+                     "dlc_halide_runtime_anchor",
+                     halideTarget(target, /*withRuntime=*/true));
+        readBack = readFile(dir + "/rt.bc", bitcode);
+      },
+      error);
+  if (succeeded(result) && !readBack) {
+    error = "Halide wrote no runtime";
+    return mlir::failure();
+  }
+  return result;
+}
+
+} // namespace halide
+} // namespace dlc

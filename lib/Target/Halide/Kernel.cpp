@@ -1,0 +1,71 @@
+//===- Kernel.cpp - Kernel leaves and targets (no Halide here) ------------===//
+
+#include "dlc/Target/Halide/Kernel.h"
+#include "dlc/Dialect/DL/IR/DLOps.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+
+namespace dlc {
+namespace halide {
+
+bool isViewOp(Operation *op) {
+  return op && isa<dl::TransposeOp, dl::BroadcastToOp, dl::DropoutOp>(op);
+}
+
+bool isAliasOp(Operation *op) { return op && isa<dl::ReshapeOp>(op); }
+
+static void collect(Value v, bool isRoot, llvm::SetVector<Value> &leaves) {
+  Operation *def = v.getDefiningOp();
+  if (isViewOp(def)) {
+    collect(def->getOperand(0), false, leaves);
+    return;
+  }
+  (void)isRoot;
+  leaves.insert(v);
+}
+
+llvm::SmallVector<Value> collectLeaves(ArrayRef<Value> roots) {
+  llvm::SetVector<Value> leaves;
+  for (Value v : roots)
+    collect(v, true, leaves);
+  return llvm::SmallVector<Value>(leaves.begin(), leaves.end());
+}
+
+FailureOr<TargetSpec> resolveTarget(llvm::StringRef name, std::string &error) {
+  TargetSpec spec;
+  spec.name = name.str();
+  if (name == "host") {
+    spec.triple = llvm::sys::getProcessTriple();
+    spec.cpu = llvm::sys::getHostCPUName().str();
+    llvm::SmallVector<std::string> feats;
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      feats.push_back((f.second ? "+" : "-") + f.first().str());
+    spec.features = llvm::join(feats, ",");
+    spec.halideTarget = "host";
+  } else if (name == "x86-64-avx2") {
+    spec.triple = "x86_64-unknown-linux-gnu";
+    spec.cpu = "haswell";
+    spec.halideTarget = "x86-64-linux-avx-avx2-f16c-fma-sse41";
+  } else if (name == "x86-64-avx512") {
+    spec.triple = "x86_64-unknown-linux-gnu";
+    spec.cpu = "skylake-avx512";
+    spec.halideTarget =
+        "x86-64-linux-avx-avx2-f16c-fma-sse41-avx512-avx512_skylake";
+  } else if (name == "arm64-linux") {
+    spec.triple = "aarch64-unknown-linux-gnu";
+    spec.cpu = "generic";
+    spec.halideTarget = "arm-64-linux";
+  } else {
+    error = "unknown target '" + name.str() +
+            "' (expected host, x86-64-avx2, x86-64-avx512 or arm64-linux)";
+    return failure();
+  }
+  return spec;
+}
+
+} // namespace halide
+} // namespace dlc

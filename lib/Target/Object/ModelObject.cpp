@@ -1,0 +1,180 @@
+//===- ModelObject.cpp - Host code + kernels + runtimes -> one object -----===//
+
+#include "dlc/Target/Object/ModelObject.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+
+namespace dlc {
+namespace {
+#include "dlc_runtime_aarch64.inc"
+#include "dlc_runtime_x86_64.inc"
+
+llvm::StringRef runtimeBitcode(llvm::StringRef triple) {
+  if (triple.starts_with("aarch64"))
+    return llvm::StringRef(reinterpret_cast<const char *>(dlc_runtime_aarch64),
+                           sizeof(dlc_runtime_aarch64));
+  return llvm::StringRef(reinterpret_cast<const char *>(dlc_runtime_x86_64),
+                         sizeof(dlc_runtime_x86_64));
+}
+} // namespace
+
+bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
+                     const std::vector<std::string> &kernelBitcode,
+                     ObjectOutput output, llvm::raw_ostream &os,
+                     std::string &error) {
+  mlir::ModuleOp host = *hm.module;
+  mlir::MLIRContext *ctx = host.getContext();
+  mlir::DialectRegistry registry;
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+  ctx->appendDialectRegistry(registry);
+
+  mlir::PassManager pm(ctx);
+  pm.addPass(mlir::createArithToLLVMConversionPass());
+  pm.addPass(mlir::createConvertControlFlowToLLVMPass());
+  pm.addPass(mlir::createConvertFuncToLLVMPass());
+  pm.addPass(mlir::createReconcileUnrealizedCastsPass());
+  if (mlir::failed(pm.run(host))) {
+    error = "lowering the host code to the LLVM dialect failed";
+    return false;
+  }
+
+  static bool initialized = [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+    llvm::InitializeAllAsmParsers();
+    return true;
+  }();
+  (void)initialized;
+  std::string lookupError;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(target.triple, lookupError);
+  if (!llvmTarget) {
+    error = "no LLVM target for " + target.triple + ": " + lookupError;
+    return false;
+  }
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
+      target.triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!tm) {
+    error = "cannot create a target machine for " + target.triple;
+    return false;
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> module =
+      mlir::translateModuleToLLVMIR(host, llvmContext, hm.interface.prefix);
+  if (!module) {
+    error = "translating the host code to LLVM IR failed";
+    return false;
+  }
+  module->setDataLayout(tm->createDataLayout());
+  module->setTargetTriple(target.triple);
+
+  // Link the kernels, the Halide runtime and dlc's runtime.
+  std::string halideRuntime;
+  if (mlir::failed(halide::compileHalideRuntime(target, halideRuntime, error)))
+    return false;
+  std::vector<std::pair<std::string, llvm::StringRef>> parts;
+  for (size_t i = 0; i < kernelBitcode.size(); ++i)
+    parts.push_back({hm.kernels[i].symbol, kernelBitcode[i]});
+  parts.push_back({"the Halide runtime", halideRuntime});
+  parts.push_back({"the dlc runtime", runtimeBitcode(target.triple)});
+  llvm::Linker linker(*module);
+  for (auto &[what, bitcode] : parts) {
+    auto parsed = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(bitcode, what), llvmContext);
+    if (!parsed) {
+      error = "cannot read the bitcode of " + what + ": " +
+              llvm::toString(parsed.takeError());
+      return false;
+    }
+    std::unique_ptr<llvm::Module> part = std::move(*parsed);
+    part->setDataLayout(module->getDataLayout());
+    part->setTargetTriple(target.triple);
+    if (linker.linkInModule(std::move(part))) {
+      error = "cannot link " + what + " into the model";
+      return false;
+    }
+  }
+
+  // Only the model's public functions stay visible; the Halide runtime's
+  // weak symbols stay weak so that several models share one copy.
+  llvm::StringSet<> exported;
+  for (auto &s : hm.publicSymbols)
+    exported.insert(s);
+  for (llvm::GlobalValue &gv : module->global_values()) {
+    if (gv.isDeclaration() || gv.getName().starts_with("llvm."))
+      continue;
+    if (exported.contains(gv.getName())) {
+      gv.setVisibility(llvm::GlobalValue::DefaultVisibility);
+      continue;
+    }
+    if (gv.hasWeakLinkage() || gv.hasLinkOnceLinkage())
+      continue;
+    gv.setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
+  if (llvm::verifyModule(*module, &llvm::errs())) {
+    error = "the linked model does not verify";
+    return false;
+  }
+
+  {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(tm.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm =
+        pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+    mpm.run(*module, mam);
+  }
+
+  if (output == ObjectOutput::LLVMIR) {
+    module->print(os, nullptr);
+    return true;
+  }
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream bos(buffer);
+  llvm::legacy::PassManager codegen;
+  if (tm->addPassesToEmitFile(codegen, bos, nullptr,
+                              llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return false;
+  }
+  codegen.run(*module);
+  os.write(buffer.data(), buffer.size());
+  return true;
+}
+
+} // namespace dlc
