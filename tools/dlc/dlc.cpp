@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -215,14 +216,25 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
 static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
                    std::string &out, std::string &header) {
   llvm::raw_string_ostream os(out);
-  auto ast = dlc::parseSource(sourceMgr, &context);
-  if (!ast)
-    return 1;
-  if (emit == Emit::AST) {
-    dlc::ast::dump(*ast, sourceMgr, os);
-    return 0;
+  OwningOpRef<ModuleOp> module;
+  if (llvm::StringRef(inputFilename).ends_with(".mlir")) {
+    // A dl-dialect module (as --emit=dl prints it): for tests and for
+    // models produced by other front ends.
+    if (emit == Emit::AST) {
+      llvm::errs() << "dlc: error: --emit=ast needs a .dl file\n";
+      return 1;
+    }
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  } else {
+    auto ast = dlc::parseSource(sourceMgr, &context);
+    if (!ast)
+      return 1;
+    if (emit == Emit::AST) {
+      dlc::ast::dump(*ast, sourceMgr, os);
+      return 0;
+    }
+    module = dlc::mlirGen(context, sourceMgr, *ast);
   }
-  OwningOpRef<ModuleOp> module = dlc::mlirGen(context, sourceMgr, *ast);
   if (!module)
     return 1;
   if (!noSimplify) {

@@ -487,7 +487,7 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         offset = offset + t.extents[axis];
       }
       H::Expr e;
-      for (int i = (int)ins.size() - 1; i >= 0; --i) {
+      for (int i = 0; i < (int)ins.size(); ++i) {
         std::vector<H::Expr> s = idx;
         // Clamp so every branch reads in bounds; select picks the right one.
         s[axis] = H::clamp(idx[axis] - starts[i], 0, ins[i].extents[axis] - 1);

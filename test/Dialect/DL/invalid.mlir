@@ -472,8 +472,8 @@ func.func @nested() {
 
 // -----
 
-// expected-error@+1 {{'dl.entry' must be "forward" or "loss"}}
-func.func @bad_entry() attributes {dl.entry = "predict"} {
+// expected-error@+1 {{'dl.entry' must name the entry point with a C identifier}}
+func.func @bad_entry() attributes {dl.entry = "pre-dict"} {
   return
 }
 

@@ -1,5 +1,6 @@
 //===- DLDialect.cpp - The dl dialect -------------------------------------===//
 
+#include "llvm/ADT/StringExtras.h"
 #include "dlc/Dialect/DL/IR/DLDialect.h"
 #include "dlc/Dialect/DL/IR/DLOps.h"
 
@@ -35,9 +36,15 @@ LogicalResult DLDialect::verifyOperationAttribute(Operation *op,
     if (!isa<func::FuncOp>(op))
       return op->emitError() << "'" << kEntryAttrName
                              << "' may only be set on a func.func";
-    if (!kind || (kind.getValue() != "forward" && kind.getValue() != "loss"))
+    // The entry's name becomes part of a C symbol (<model>_<entry>).
+    auto isIdent = [](StringRef s) {
+      return !s.empty() && (llvm::isAlpha(s[0]) || s[0] == '_') &&
+             llvm::all_of(s, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+    };
+    if (!kind || !isIdent(kind.getValue()))
       return op->emitError() << "'" << kEntryAttrName
-                             << "' must be \"forward\" or \"loss\"";
+                             << "' must name the entry point with a C "
+                                "identifier, such as \"forward\" or \"loss\"";
     return success();
   }
   if (attr.getName() == kModelAttrName) {

@@ -1,0 +1,401 @@
+#!/usr/bin/python3
+"""End-to-end check of every dl op's forward against PyTorch.
+
+Writes one dl module with an entry point per case, compiles it with
+`dlc compile`, links a generated C driver with `cc driver.c ops.o -lpthread
+-ldl -lm`, runs each case at batch 1 and at a batch that is not a multiple
+of any vector width, and compares every output with torch at
+rtol = atol = 1e-5, unless the case documents a looser bound.
+
+Usage: op_tests.py DLC WORK_DIR [--cc CC] [--cflags FLAGS] [--only NAME]
+Exit status 1 if any case fails; every mismatch is printed.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+BATCHES = (1, 5)
+rng = np.random.default_rng(1234)
+
+
+class Case:
+    """One op: inputs as (dtype, dims) with "B" (batch) or "T" (time)
+    symbolic, the op's text (operands %a0, %a1, ...), and torch's answer."""
+
+    def __init__(self, name, inputs, op, ref, form="func", tol=1e-5,
+                 gen=None, results=1, sig=None):
+        self.name, self.inputs, self.op, self.ref = name, inputs, op, ref
+        self.sig = sig
+        self.form, self.tol, self.gen, self.results = form, tol, gen, results
+
+
+def normal(shape, dtype):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def positive(shape, dtype):
+    return (np.abs(rng.standard_normal(shape)) + 0.1).astype(np.float32)
+
+
+def probs(shape, dtype):
+    return rng.uniform(0.02, 0.98, shape).astype(np.float32)
+
+
+def softmaxed(shape, dtype):
+    return torch.softmax(torch.from_numpy(normal(shape, dtype)), -1).numpy()
+
+
+def ints(high):
+    return lambda shape, dtype: rng.integers(0, high, shape).astype(
+        np.int32 if dtype == "i32" else np.int64)
+
+
+t = torch.from_numpy
+
+BIN = [("f32", ["B", 13]), ("f32", [13])]
+U = [("f32", ["B", 3, 37])]
+
+
+def cases():
+    c = []
+    for op, fn in [("add", torch.add), ("sub", torch.sub), ("mul", torch.mul),
+                   ("maximum", torch.maximum), ("minimum", torch.minimum)]:
+        c.append(Case(op, BIN, f"dl.{op} %a0, %a1", fn))
+    c.append(Case("div", BIN, "dl.div %a0, %a1", torch.div,
+                  gen=[normal, positive]))
+    c.append(Case("pow", BIN, "dl.pow %a0, %a1", torch.pow,
+                  gen=[positive, normal], tol=1e-4))  # pow via exp/log
+    c.append(Case("add_rank3_bcast", [("f32", ["B", 1, 9]), ("f32", [4, 1])],
+                  "dl.add %a0, %a1", torch.add))
+    for op, fn, gen, tol in [
+            ("neg", torch.neg, normal, 1e-5), ("abs", torch.abs, normal, 1e-5),
+            ("exp", torch.exp, normal, 1e-5), ("log", torch.log, positive, 1e-5),
+            ("sqrt", torch.sqrt, positive, 1e-5),
+            ("rsqrt", torch.rsqrt, positive, 1e-5),
+            ("tanh", torch.tanh, normal, 1e-5),
+            ("sigmoid", torch.sigmoid, normal, 1e-5),
+            ("relu", torch.relu, normal, 1e-5)]:
+        c.append(Case(op, U, f"dl.{op} %a0", fn, form="same", gen=[gen], tol=tol))
+    c.append(Case("gelu", U, "dl.gelu %a0", F.gelu, form="same"))
+    c.append(Case("gelu_tanh", U, "dl.gelu %a0 approximate = tanh",
+                  lambda x: F.gelu(x, approximate="tanh"), form="same"))
+    c.append(Case("cast_f32_i32", [("f32", ["B", 11])], "dl.cast %a0",
+                  lambda x: x.to(torch.int32), form="cast"))
+    c.append(Case("cast_i32_f32", [("i32", ["B", 11])], "dl.cast %a0",
+                  lambda x: x.to(torch.float32), form="cast:f32", gen=[ints(100)]))
+    c.append(Case("dropout", U, "dl.dropout %a0 rate = 5.000000e-01",
+                  lambda x: x, form="same"))
+    c.append(Case("matmul", [("f32", ["B", 37]), ("f32", [37, 19])],
+                  "dl.matmul %a0, %a1", torch.matmul))
+    c.append(Case("matmul_transposed_rhs", [("f32", ["B", 37]), ("f32", [19, 37])],
+                  "%t = dl.transpose %a1 [1, 0] : (tensor<19x37xf32>) -> tensor<37x19xf32>\n"
+                  "    %r0 = dl.matmul %a0, %t", lambda a, w: a @ w.T,
+                  sig="(tensor<?x37xf32>, tensor<37x19xf32>) -> tensor<?x19xf32>"))
+    c.append(Case("batch_matmul", [("f32", ["B", 3, 7, 9]), ("f32", ["B", 3, 9, 5])],
+                  "dl.batch_matmul %a0, %a1", torch.matmul))
+    c.append(Case("batch_matmul_bcast", [("f32", ["B", 7, 9]), ("f32", [9, 5])],
+                  "dl.batch_matmul %a0, %a1", torch.matmul))
+    c.append(Case("reduce_sum", U, "dl.reduce_sum %a0 axes = [2]",
+                  lambda x: x.sum(2)))
+    c.append(Case("reduce_sum_keep", U, "dl.reduce_sum %a0 axes = [1] keep_dims",
+                  lambda x: x.sum(1, keepdim=True)))
+    c.append(Case("reduce_mean_all", U, "dl.reduce_mean %a0 axes = []",
+                  lambda x: x.mean()))
+    c.append(Case("reduce_max", U, "dl.reduce_max %a0 axes = [-1, 1]",
+                  lambda x: x.amax((-1, 1))))
+    c.append(Case("softmax", U, "dl.softmax %a0 axis = -1",
+                  lambda x: torch.softmax(x, -1), form="same"))
+    c.append(Case("softmax_axis1", U, "dl.softmax %a0 axis = 1",
+                  lambda x: torch.softmax(x, 1), form="same"))
+    c.append(Case("log_softmax", U, "dl.log_softmax %a0 axis = -1",
+                  lambda x: torch.log_softmax(x, -1), form="same"))
+    c.append(Case("batch_norm", [("f32", ["B", 6, 5, 7])] + [("f32", [6])] * 4,
+                  "dl.batch_norm %a0, %a1, %a2, %a3, %a4 {epsilon = 1.0e-03 : f64}",
+                  lambda x, g, b, m, v: F.batch_norm(x, m, v, g, b, False, 0.1, 1e-3),
+                  gen=[normal, normal, normal, normal, positive]))
+    c.append(Case("layer_norm", [("f32", ["B", 4, 21]), ("f32", [21]), ("f32", [21])],
+                  "dl.layer_norm %a0, %a1, %a2 axis = -1",
+                  lambda x, g, b: F.layer_norm(x, (21,), g, b, 1e-5)))
+    c.append(Case("layer_norm_2d", [("f32", ["B", 4, 21]), ("f32", [4, 21]), ("f32", [4, 21])],
+                  "dl.layer_norm %a0, %a1, %a2 axis = 1",
+                  lambda x, g, b: F.layer_norm(x, (4, 21), g, b, 1e-5)))
+    c.append(Case("reshape", [("f32", ["B", 4, 7])], "dl.reshape %a0 [0, -1]",
+                  lambda x: x.reshape(x.shape[0], -1)))
+    c.append(Case("transpose", [("f32", ["B", 4, 7])], "dl.transpose %a0 [2, 0, 1]",
+                  lambda x: x.permute(2, 0, 1)))
+    c.append(Case("broadcast_to", [("f32", [7, 1])], "dl.broadcast_to %a0 [3, 7, 5]",
+                  lambda x: x.expand(3, 7, 5)))
+    c.append(Case("concat", [("f32", ["B", 3]), ("f32", ["B", 17])],
+                  "dl.concat %a0, %a1 axis = 1", lambda a, b: torch.cat([a, b], 1)))
+    c.append(Case("concat_batch", [("f32", ["B", 3]), ("f32", [2, 3])],
+                  "dl.concat %a0, %a1 axis = 0", lambda a, b: torch.cat([a, b], 0)))
+    c.append(Case("slice", [("f32", ["B", 19])],
+                  "dl.slice %a0 axes = [1] starts = [1] ends = [17] steps = [3]",
+                  lambda x: x[:, 1:17:3]))
+    c.append(Case("slice_negative", [("f32", ["B", 19])],
+                  "dl.slice %a0 axes = [-1] starts = [-5] ends = [100] steps = [1]",
+                  lambda x: x[:, -5:100]))
+    c.append(Case("gather", [("f32", [10, 6]), ("i32", ["B", 3])], "dl.gather %a0, %a1 axis = 0",
+                  lambda x, i: x[i.long()], gen=[normal, ints(10)]))
+    c.append(Case("gather_axis1", [("f32", [4, 10]), ("i64", ["B"])], "dl.gather %a0, %a1 axis = 1",
+                  lambda x, i: x[:, i], gen=[normal, ints(10)]))
+    c.append(Case("embedding", [("f32", [50, 8]), ("i32", ["B", 6])], "dl.embedding %a0, %a1",
+                  lambda w, i: F.embedding(i.long(), w), gen=[normal, ints(50)]))
+    c.append(Case("conv2d", [("f32", ["B", 3, 11, 13]), ("f32", [5, 3, 3, 3])],
+                  "dl.conv2d %a0, %a1 strides = [1, 1] padding = [1, 1, 1, 1] dilation = [1, 1] groups = 1",
+                  lambda x, w: F.conv2d(x, w, padding=1), tol=1e-4))
+    c.append(Case("conv2d_strided_dilated", [("f32", ["B", 4, 12, 10]), ("f32", [6, 2, 3, 2])],
+                  "dl.conv2d %a0, %a1 strides = [2, 1] padding = [2, 1, 0, 1] dilation = [2, 1] groups = 2",
+                  lambda x, w: F.conv2d(F.pad(x, (1, 1, 2, 0)), w, stride=(2, 1), dilation=(2, 1), groups=2),
+                  tol=1e-4))
+    c.append(Case("max_pool2d", [("f32", ["B", 3, 9, 11])],
+                  "dl.max_pool2d %a0 kernel = [3, 2] strides = [2, 2] padding = [1, 1, 1, 1]",
+                  lambda x: F.max_pool2d(x, (3, 2), (2, 2), (1, 1))))
+    c.append(Case("avg_pool2d", [("f32", ["B", 3, 9, 11])],
+                  "dl.avg_pool2d %a0 kernel = [3, 3] strides = [2, 2] padding = [1, 1, 1, 1]",
+                  lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)))
+    c.append(Case("avg_pool2d_include_pad", [("f32", ["B", 3, 9, 11])],
+                  "dl.avg_pool2d %a0 kernel = [3, 3] strides = [2, 2] padding = [1, 1, 1, 1] count_include_pad",
+                  lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=True)))
+
+    def lstm_ref(x, wih, whh, b):
+        H = whh.shape[1]
+        m = torch.nn.LSTM(x.shape[2], H, batch_first=True)
+        with torch.no_grad():
+            m.weight_ih_l0.copy_(wih)
+            m.weight_hh_l0.copy_(whh)
+            m.bias_ih_l0.copy_(b)
+            m.bias_hh_l0.zero_()
+            out, (h, c) = m(x)
+        return out, h[0], c[0]
+    c.append(Case("lstm", [("f32", ["B", "T", 7]), ("f32", [20, 7]), ("f32", [20, 5]), ("f32", [20])],
+                  "dl.lstm %a0, %a1, %a2, %a3", lstm_ref, results=3))
+    c.append(Case("mse_loss", [("f32", ["B", 7]), ("f32", ["B", 7])],
+                  "dl.mse_loss %a0, %a1", F.mse_loss))
+    c.append(Case("bce", [("f32", ["B", 7]), ("f32", ["B", 7])],
+                  "dl.binary_cross_entropy %a0, %a1", F.binary_cross_entropy,
+                  gen=[probs, probs]))
+    c.append(Case("bce_logits", [("f32", ["B", 7]), ("f32", ["B", 7])],
+                  "dl.binary_cross_entropy %a0, %a1 from_logits",
+                  F.binary_cross_entropy_with_logits, gen=[normal, probs]))
+    c.append(Case("cce", [("f32", ["B", 10]), ("f32", ["B", 10])],
+                  "dl.categorical_cross_entropy %a0, %a1",
+                  lambda p, t_: -(t_ * torch.log(p)).sum(-1).mean(), gen=[softmaxed, softmaxed]))
+    c.append(Case("cce_logits", [("f32", ["B", 10]), ("f32", ["B", 10])],
+                  "dl.categorical_cross_entropy %a0, %a1 from_logits",
+                  lambda z, t_: F.cross_entropy(z, t_), gen=[normal, softmaxed]))
+    c.append(Case("scce_logits", [("f32", ["B", 10]), ("i32", ["B"])],
+                  "dl.sparse_categorical_cross_entropy %a0, %a1 from_logits",
+                  lambda z, y: F.cross_entropy(z, y.long()), gen=[normal, ints(10)]))
+    c.append(Case("scce", [("f32", ["B", 10]), ("i32", ["B"])],
+                  "dl.sparse_categorical_cross_entropy %a0, %a1",
+                  lambda p, y: F.nll_loss(torch.log(p), y.long()), gen=[softmaxed, ints(10)]))
+    return c
+
+
+def tensor_type(dtype, dims):
+    d = "x".join("?" if isinstance(x, str) else str(x) for x in dims)
+    return f"tensor<{d + 'x' if d else ''}{dtype}>"
+
+
+def sample_inputs(case, sizes):
+    arrays = []
+    for k, (dtype, dims) in enumerate(case.inputs):
+        shape = [sizes[x] if isinstance(x, str) else x for x in dims]
+        gen = case.gen[k] if case.gen else normal
+        arrays.append(gen(shape, dtype))
+    return arrays
+
+
+def reference(case, arrays):
+    with torch.no_grad():
+        out = case.ref(*[t(a.copy()) for a in arrays])
+    outs = out if isinstance(out, tuple) else (out,)
+    return [o.contiguous().numpy() for o in outs]
+
+
+DTYPES = {np.float32: "f32", np.int32: "i32", np.int64: "i64"}
+
+
+def result_types(case):
+    """Result types: run torch twice with different symbolic sizes; dims that
+    change are dynamic."""
+    a = reference(case, sample_inputs(case, {"B": 3, "T": 4}))
+    b = reference(case, sample_inputs(case, {"B": 6, "T": 7}))
+    types = []
+    for x, y in zip(a, b):
+        dims = ["?" if p != q else p for p, q in zip(x.shape, y.shape)]
+        types.append(tensor_type(DTYPES[x.dtype.type], dims))
+    return types
+
+
+def symbols_of(case):
+    syms = []
+    for _, dims in case.inputs:
+        for d in dims:
+            if isinstance(d, str) and d not in syms:
+                syms.append(d)
+    return syms
+
+
+def entry(i, case):
+    args = []
+    for k, (dtype, dims) in enumerate(case.inputs):
+        names = ", ".join(f'"{d}"' if isinstance(d, str) else str(d) for d in dims)
+        args.append(f"%a{k}: {tensor_type(dtype, dims)} {{dl.name = \"a{k}\", dl.dims = [{names}]}}")
+    rtypes = result_types(case)
+    in_types = [tensor_type(d, s) for d, s in case.inputs]
+    if case.form == "same":
+        sig = in_types[0]
+    elif case.form.startswith("cast"):
+        sig = f"{in_types[0]} to {rtypes[0]}"
+    else:
+        sig = f"({', '.join(in_types)}) -> "
+        sig += rtypes[0] if len(rtypes) == 1 else f"({', '.join(rtypes)})"
+    if case.sig:
+        sig = case.sig
+    lines = case.op.split("\n")
+    results = ", ".join(f"%r{k}" for k in range(len(rtypes)))
+    body = "\n".join(lines[:-1] + [f"    {results} = " + lines[-1].strip().removeprefix("%r0 = ") + f" : {sig}"])
+    body = body.replace("    %r0 = %", "    %")
+    rets = ", ".join(f"%r{k}" for k in range(len(rtypes)))
+    return (f'  func.func @t{i}({", ".join(args)}) -> ({", ".join(rtypes)}) '
+            f'attributes {{dl.entry = "t{i}"}} {{\n    {body.strip()}\n'
+            f'    return {rets} : {", ".join(rtypes)}\n  }}\n'), rtypes
+
+
+DRIVER = r"""
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "ops.h"
+
+static void *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { perror(path); exit(2); }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  void *p = malloc(n > 0 ? n : 1);
+  if (fread(p, 1, n, f) != (size_t)n) { perror(path); exit(2); }
+  fclose(f);
+  return p;
+}
+
+static void spill(const char *path, const void *p, long n) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(p, 1, n, f) != (size_t)n) { perror(path); exit(2); }
+  fclose(f);
+}
+
+/* argv: case, symbol values..., input files..., (output file, bytes)... */
+int main(int argc, char **argv) {
+  ops_model *m;
+  if (ops_create(&m, 0) != DLC_OK) { fprintf(stderr, "%s\n", ops_last_error(NULL)); return 1; }
+  int which = atoi(argv[1]);
+  int rc = -1;
+  switch (which) {
+%CASES%
+  }
+  if (rc != DLC_OK) { fprintf(stderr, "%s\n", ops_last_error(m)); return 1; }
+  ops_destroy(m);
+  return 0;
+}
+"""
+
+
+def driver_case(i, case, rtypes):
+    syms = symbols_of(case)
+    n_in = len(case.inputs)
+    lines = [f"  case {i}: {{"]
+    a = 2
+    call = [f"ops_t{i}(m"]
+    for _ in syms:
+        call.append(f"atoll(argv[{a}])")
+        a += 1
+    for k in range(n_in):
+        lines.append(f"    void *in{k} = slurp(argv[{a}]);")
+        call.append(f"in{k}")
+        a += 1
+    outs = []
+    for k in range(len(rtypes)):
+        lines.append(f"    void *out{k} = malloc(atol(argv[{a + 1}]) + 1);")
+        call.append(f"out{k}")
+        outs.append((k, a))
+        a += 2
+    lines.append("    rc = " + ", ".join(call) + ");")
+    for k, pos in outs:
+        lines.append(f"    if (rc == DLC_OK) spill(argv[{pos}], out{k}, atol(argv[{pos + 1}]));")
+    lines.append("    break;\n  }")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dlc")
+    ap.add_argument("work")
+    ap.add_argument("--cc", default="cc")
+    ap.add_argument("--cflags", default="")
+    ap.add_argument("--only")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    os.makedirs(args.work, exist_ok=True)
+    all_cases = [c for c in cases() if not args.only or c.name == args.only]
+    module, driver_cases, rtypes_all = ['module attributes {dl.model = "ops"} {\n'], [], []
+    for i, case in enumerate(all_cases):
+        text, rtypes = entry(i, case)
+        module.append(text)
+        driver_cases.append(driver_case(i, case, rtypes))
+        rtypes_all.append(rtypes)
+    module.append("}\n")
+    src = os.path.join(args.work, "ops.mlir")
+    with open(src, "w") as f:
+        f.write("".join(module))
+    obj = os.path.join(args.work, "ops.o")
+    subprocess.run([args.dlc, "compile", src, "-o", obj], check=True)
+    drv = os.path.join(args.work, "driver.c")
+    with open(drv, "w") as f:
+        f.write(DRIVER.replace("%CASES%", "\n".join(driver_cases)))
+    exe = os.path.join(args.work, "driver")
+    subprocess.run([args.cc] + args.cflags.split() + ["-I", args.work, drv, obj,
+                    "-lpthread", "-ldl", "-lm", "-o", exe], check=True)
+
+    failures = 0
+    for i, case in enumerate(all_cases):
+        for batch in BATCHES:
+            sizes = {"B": batch, "T": 3}
+            arrays = sample_inputs(case, sizes)
+            expected = reference(case, arrays)
+            argv = [exe, str(i)] + [str(sizes[s]) for s in symbols_of(case)]
+            for k, a in enumerate(arrays):
+                p = os.path.join(args.work, f"in{k}.bin")
+                a.tofile(p)
+                argv.append(p)
+            for k, e in enumerate(expected):
+                argv += [os.path.join(args.work, f"out{k}.bin"), str(e.nbytes)]
+            run = subprocess.run(argv, capture_output=True, text=True)
+            if run.returncode != 0:
+                print(f"FAIL {case.name} batch={batch}: {run.stderr.strip()}")
+                failures += 1
+                continue
+            for k, e in enumerate(expected):
+                got = np.fromfile(os.path.join(args.work, f"out{k}.bin"), e.dtype).reshape(e.shape)
+                if not np.allclose(got, e, rtol=case.tol, atol=case.tol):
+                    err = np.max(np.abs(got.astype(np.float64) - e))
+                    print(f"FAIL {case.name} batch={batch} result {k}: max |error| {err:.3g} "
+                          f"> {case.tol:g}")
+                    failures += 1
+                    break
+            else:
+                print(f"ok   {case.name} batch={batch}")
+    print(f"{len(all_cases)} ops x {len(BATCHES)} batches: {failures} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
