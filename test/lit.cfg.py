@@ -10,13 +10,19 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".dl", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "E2E/Inputs"]
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%dlc_bin", os.path.join(config.dlc_tools_dir, "dlc")))
+config.substitutions.append(("%e2e", os.path.join(config.dlc_src_root, "test", "E2E")))
+# Kernels run on Halide's thread pool; keep test runs from oversubscribing.
+config.environment["HL_NUM_THREADS"] = "2"
+config.environment["OPENBLAS_NUM_THREADS"] = "2"
 
 tools = ["dlc", "dlc-opt", "dlc-parse-fuzzer"]
 llvm_config.add_tool_substitutions(tools, [config.dlc_tools_dir])

@@ -53,6 +53,11 @@ cl::opt<std::string> targetName(
     "target",
     cl::desc("Target: host (default), x86-64-avx2, x86-64-avx512, arm64-linux"),
     cl::init("host"), cl::cat(dlcCategory));
+cl::opt<bool> sanitizeAddress(
+    "sanitize-address",
+    cl::desc("Instrument the model's code with AddressSanitizer (link the "
+             "program with -fsanitize=address)"),
+    cl::init(false), cl::cat(dlcCategory));
 cl::opt<std::string> symbolPrefix(
     "name",
     cl::desc("Prefix of the generated C symbols (default: the model's name)"),
@@ -204,7 +209,7 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
   if (!dlc::emitModelObject(hm, *target, bitcode,
                             emit == Emit::LLVM ? dlc::ObjectOutput::LLVMIR
                                                : dlc::ObjectOutput::Object,
-                            os, error)) {
+                            os, error, sanitizeAddress)) {
     llvm::errs() << "dlc: error: " << error << "\n";
     return 1;
   }

@@ -25,6 +25,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 
 namespace dlc {
 namespace {
@@ -43,7 +44,7 @@ llvm::StringRef runtimeBitcode(llvm::StringRef triple) {
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      ObjectOutput output, llvm::raw_ostream &os,
-                     std::string &error) {
+                     std::string &error, bool sanitizeAddress) {
   mlir::ModuleOp host = *hm.module;
   mlir::MLIRContext *ctx = host.getContext();
   mlir::DialectRegistry registry;
@@ -138,7 +139,13 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     if (gv.hasWeakLinkage() || gv.hasLinkOnceLinkage())
       continue;
     gv.setLinkage(llvm::GlobalValue::InternalLinkage);
+    if (sanitizeAddress)
+      if (auto *fn = llvm::dyn_cast<llvm::Function>(&gv))
+        fn->addFnAttr(llvm::Attribute::SanitizeAddress);
   }
+  for (llvm::StringRef name : exported.keys())
+    if (auto *fn = module->getFunction(name); fn && sanitizeAddress)
+      fn->addFnAttr(llvm::Attribute::SanitizeAddress);
   if (llvm::verifyModule(*module, &llvm::errs())) {
     error = "the linked model does not verify";
     return false;
@@ -155,6 +162,11 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
+    if (sanitizeAddress)
+      pb.registerOptimizerLastEPCallback(
+          [](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
+            mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
+          });
     llvm::ModulePassManager mpm =
         pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
     mpm.run(*module, mam);
