@@ -1,15 +1,38 @@
 #!/usr/bin/env bash
-# The main job, today: build dlc, then parse, type-check and lower every
-# model in examples/ to verified dl IR and print its summary.
+# The main job: build dlc, compile examples/fashion_mnist/mlp.dl into one
+# object + C header, link the C classifier against it, load weights trained
+# in PyTorch (safetensors) and print its accuracy on the real Fashion-MNIST
+# test set next to PyTorch's. Then compile, link and run every other example.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${DLC_BUILD_DIR:-$ROOT/build}"
 "$ROOT/scripts/setup.sh"
-DLC="${DLC_BUILD_DIR:-$ROOT/build}/bin/dlc"
-status=0
-for model in "$ROOT"/examples/*/*.dl; do
-  echo "== ${model#$ROOT/}"
-  if ! "$DLC" --emit=summary "$model"; then
-    status=1
-  fi
-done
-exit $status
+DLC="$BUILD/bin/dlc"
+WORK="$BUILD/demo"
+mkdir -p "$WORK"
+THREADS="$(nproc)"
+export OPENBLAS_NUM_THREADS="$THREADS" HL_NUM_THREADS="$THREADS"
+
+echo "== dlc compile examples/fashion_mnist/mlp.dl"
+"$DLC" --emit=summary "$ROOT/examples/fashion_mnist/mlp.dl"
+"$DLC" compile "$ROOT/examples/fashion_mnist/mlp.dl" -o "$WORK/fashion_mlp.o"
+echo "   wrote $WORK/fashion_mlp.o and fashion_mlp.h"
+
+echo "== cc classify.c fashion_mlp.o -lpthread -ldl -lm"
+cc -O2 -I"$WORK" "$ROOT/examples/fashion_mnist/classify.c" "$WORK/fashion_mlp.o" \
+  -lpthread -ldl -lm -o "$WORK/classify"
+
+if [ ! -f "$WORK/weights.safetensors" ] || [ ! -f "$WORK/reference.u8" ]; then
+  echo "== training the same MLP in PyTorch (5 epochs, $THREADS threads)"
+  /usr/bin/python3 "$ROOT/examples/fashion_mnist/train_mlp.py" "$WORK" \
+    --epochs 5 --threads "$THREADS" | tee "$WORK/torch.txt"
+else
+  echo "== reusing the PyTorch weights in $WORK (delete them to retrain)"
+  cat "$WORK/torch.txt"
+fi
+
+echo "== ./classify weights.safetensors reference.u8"
+"$WORK/classify" "$WORK/weights.safetensors" "$WORK/reference.u8"
+
+echo "== every other example: compile, link, run"
+/usr/bin/python3 "$ROOT/test/E2E/run_examples.py" "$DLC" "$ROOT/examples" "$WORK/examples"

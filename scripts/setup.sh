@@ -5,10 +5,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${DLC_BUILD_DIR:-$ROOT/build}"
 
-PACKAGES=(cmake ninja-build g++ ccache python3 python3-numpy
-          llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
+# clang-19 compiles dlc's runtime to bitcode; python3-torch (with OpenBLAS,
+# not the reference BLAS) is the numerical oracle of the tests and the
+# baseline of the benchmarks; dataset-fashion-mnist is the demo's real data.
+PACKAGES=(cmake ninja-build gcc g++ ccache gzip python3 python3-numpy
+          llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19
           libhalide14-0-dev nlohmann-json3-dev libgtest-dev
-          zlib1g-dev libzstd-dev)
+          zlib1g-dev libzstd-dev
+          python3-torch libopenblas0-pthread dataset-fashion-mnist)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
