@@ -11,6 +11,20 @@
 
 /* From the Halide runtime linked into the same object. */
 int halide_set_num_threads(int n);
+typedef void (*halide_error_handler_t)(void *, const char *);
+halide_error_handler_t halide_set_error_handler(halide_error_handler_t handler);
+
+/* Halide's default error handler prints and aborts; a library must not.
+ * Ours keeps the message (per thread) for the failing call's error. */
+static __thread char halide_message[256];
+
+static void record_halide_error(void *user_context, const char *msg) {
+  (void)user_context;
+  snprintf(halide_message, sizeof halide_message, "%s", msg);
+  size_t n = strlen(halide_message);
+  while (n > 0 && (halide_message[n - 1] == '\n' || halide_message[n - 1] == ' '))
+    halide_message[--n] = 0;
+}
 
 #define DLC_STATE_MAGIC 0x646c6373746174ULL /* "dlcstat" */
 #define DLC_ERROR_SIZE 512
@@ -145,6 +159,7 @@ int32_t dlc_rt_create(const dlc_model_desc *d, dlc_state **out,
                 "%s_create: out of memory for %lld parameter bytes", d->name,
                 (long long)bytes);
   }
+  halide_set_error_handler(record_halide_error);
   s->magic = DLC_STATE_MAGIC;
   s->desc = d;
   s->params = (float *)params;
@@ -188,6 +203,7 @@ int32_t dlc_rt_begin_call(const dlc_model_desc *d, dlc_state *s, int64_t entry,
   if (!check_state(d, s, e->name + strlen(d->name) + 1))
     return DLC_RT_INVALID_ARGUMENT;
   s->error[0] = 0;
+  halide_message[0] = 0;
   for (int64_t i = 0; i < e->num_symbols; ++i)
     /* Halide indexes each dim with int32. */
     if (symbols[i] <= 0 || symbols[i] > 0x7fffffff)
@@ -225,6 +241,11 @@ int32_t dlc_rt_end_call(const dlc_model_desc *d, dlc_state *s, int64_t entry,
     return DLC_RT_OK;
   const char *what = kernel >= 0 && kernel < e->num_kernels
                          ? e->kernels[kernel] : "a kernel";
+  /* halide_error_code_requirement_failed: a run-time check of the op's
+   * semantics, such as a class label outside [0, C). */
+  if (halide_message[0])
+    return fail(s, DLC_RT_KERNEL, "%s: %s failed: %s", e->name, what,
+                halide_message);
   return fail(s, DLC_RT_KERNEL, "%s: %s failed (Halide error %d)", e->name,
               what, (int)kernel_status);
 }

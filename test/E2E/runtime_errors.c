@@ -104,6 +104,8 @@ int main(int argc, char **argv) {
   int32_t labels[3] = {1, 2, 11};
   float loss;
   EXPECT_STATUS(fashion_mlp_loss(m, 3, image, NULL, &loss), DLC_ERROR_INVALID_ARGUMENT, m, "`y` is NULL");
+  EXPECT_STATUS(fashion_mlp_loss(m, 3, image, labels, &loss), DLC_ERROR_KERNEL, m, "label 11 is outside [0, 10 )");
+  labels[2] = 9;
 
   /* parameters by name */
   float small[10];

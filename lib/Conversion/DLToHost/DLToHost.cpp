@@ -28,6 +28,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
@@ -1046,10 +1047,11 @@ void HostBuilder::emitDescriptor(std::vector<Entry> &entries) {
     for (auto &k : e.kernels) {
       std::string s;
       llvm::raw_string_ostream os(s);
-      if (k.anchor)
-        os << k.anchor->getName() << " at " << k.anchor->getLoc();
-      else
-        os << "copy of " << k.outputs.front().getLoc();
+      Location l = k.anchor ? k.anchor->getLoc() : k.outputs.front().getLoc();
+      os << (k.anchor ? k.anchor->getName().getStringRef() : StringRef("a copy"));
+      if (auto file = l->findInstanceOf<FileLineColLoc>())
+        os << " at " << llvm::sys::path::filename(file.getFilename().getValue()) << ":"
+           << file.getLine() << ":" << file.getColumn();
       kernelNames.push_back(s);
     }
     n.kernels = strings(prefix + "__kernels" + std::to_string(i), kernelNames);

@@ -688,7 +688,14 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     Tensor perRowLoss = define("ce_row", lead, type, [&](const std::vector<H::Expr> &idx) {
       if (isa<CategoricalCrossEntropyOp>(op))
         return -H::sum(H::cast(type, tg(row(idx, rc))) * logp(idx, rc));
-      H::Expr label = H::clamp(H::cast<int>(tg(idx)), 0, pr.extents[r - 1] - 1);
+      // A label outside [0, C) fails the kernel (halide_error_code_requirement_failed).
+      H::Expr raw = H::cast<int>(tg(idx));
+      // The clamp only bounds the access for Halide; require has failed first.
+      H::Expr label = H::clamp(
+          H::require(raw >= 0 && raw < pr.extents[r - 1], raw,
+                     "sparse_categorical_cross_entropy: label", raw,
+                     "is outside [0,", pr.extents[r - 1], ")"),
+          0, pr.extents[r - 1] - 1);
       return -logp(idx, label);
     });
     if (fromLogits) {
