@@ -18,6 +18,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.substitutions.append(("%examples", os.path.join(config.dlc_src_root, "examples")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%dlc_obj_root", config.dlc_obj_root))
 config.substitutions.append(("%dlc_bin", os.path.join(config.dlc_tools_dir, "dlc")))
 config.substitutions.append(("%e2e", os.path.join(config.dlc_src_root, "test", "E2E")))
 # Kernels run on Halide's thread pool; keep test runs from oversubscribing.
