@@ -195,14 +195,24 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
     llvm::errs() << "dlc: error: " << error << "\n";
     return 1;
   }
-  std::vector<std::string> bitcode(hm.kernels.size());
+  std::vector<std::string> bitcode;
   for (size_t i = 0; i < hm.kernels.size(); ++i) {
     std::string stmt;
-    if (failed(dlc::halide::compileKernel(hm.kernels[i], *target, bitcode[i],
+    bitcode.emplace_back();
+    if (failed(dlc::halide::compileKernel(hm.kernels[i], *target, bitcode.back(),
                                           emit == Emit::Halide ? &stmt : nullptr)))
       return 1;
     if (emit == Emit::Halide)
       os << "// kernel " << hm.kernels[i].symbol << "\n" << stmt << "\n";
+    if (hm.kernels[i].largeBatchSymbol.empty())
+      continue;
+    bitcode.emplace_back();
+    if (failed(dlc::halide::compileKernel(hm.kernels[i], *target, bitcode.back(),
+                                          emit == Emit::Halide ? &stmt : nullptr,
+                                          /*largeBatch=*/true)))
+      return 1;
+    if (emit == Emit::Halide)
+      os << "// kernel " << hm.kernels[i].largeBatchSymbol << "\n" << stmt << "\n";
   }
   if (emit == Emit::Halide)
     return 0;

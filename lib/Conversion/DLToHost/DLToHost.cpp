@@ -307,7 +307,15 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
     k.inputs = halide::collectLeaves(llvm::to_vector(op.getOperands()));
     for (Value r : op.getResults())
       assignResult(r);
+    // x @ w^T with a run-time number of rows gets a second schedule.
+    bool largeVariant = false;
+    if (auto mm = dyn_cast<dl::MatmulOp>(op))
+      if (auto tr = mm.getRhs().getDefiningOp<dl::TransposeOp>())
+        largeVariant = !halide::isViewOp(tr.getInput().getDefiningOp()) &&
+                       tensorType(mm.getLhs()).isDynamicDim(0);
     newKernel(std::move(k));
+    if (largeVariant)
+      e.kernels.back().largeBatchSymbol = e.kernels.back().symbol + "_large";
   }
   // Returned values without a kernel writing them get a copy.
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
@@ -889,7 +897,29 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
       bufs.push_back(makeBuffer(entry, storageOf(kernel, o), tensorType(o).getElementType(),
                                 dims[o]));
     auto callee = declare(kernel.symbol, SmallVector<Type>(bufs.size(), ptrTy), {i32});
-    Value rc = builder.create<func::CallOp>(loc(), callee, bufs).getResult(0);
+    Value rc;
+    if (kernel.largeBatchSymbol.empty()) {
+      rc = builder.create<func::CallOp>(loc(), callee, bufs).getResult(0);
+    } else {
+      auto large =
+          declare(kernel.largeBatchSymbol, SmallVector<Type>(bufs.size(), ptrTy), {i32});
+      Value rows = dims[kernel.anchor->getOperand(0)][0];
+      Value big = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::sge, rows,
+                                                c64(halide::kLargeBatchRows));
+      Block *smallB = new Block(), *largeB = new Block(), *join = new Block();
+      join->addArgument(i32, loc());
+      builder.create<cf::CondBranchOp>(loc(), big, largeB, ValueRange{}, smallB,
+                                       ValueRange{});
+      for (auto [block, fn] : {std::pair{largeB, large}, std::pair{smallB, callee}}) {
+        f.getBody().push_back(block);
+        builder.setInsertionPointToStart(block);
+        Value r = builder.create<func::CallOp>(loc(), fn, bufs).getResult(0);
+        builder.create<cf::BranchOp>(loc(), join, ValueRange{r});
+      }
+      f.getBody().push_back(join);
+      builder.setInsertionPointToStart(join);
+      rc = join->getArgument(0);
+    }
     checkStatus(rc, k);
   }
   builder.create<func::ReturnOp>(loc(), ValueRange{c32(0)});

@@ -77,8 +77,8 @@ mlir::RankedTensorType tensorType(Value v) {
 /// Builds the Funcs of one kernel.
 class KernelBuilder {
 public:
-  KernelBuilder(const Kernel &kernel, const H::Target &target)
-      : kernel(kernel), target(target) {
+  KernelBuilder(const Kernel &kernel, const H::Target &target, bool largeBatch)
+      : kernel(kernel), target(target), largeBatch(largeBatch) {
     vectorWidth = std::max(1, target.natural_vector_size(H::Float(32)));
   }
 
@@ -88,6 +88,7 @@ public:
 private:
   const Kernel &kernel;
   H::Target target;
+  bool largeBatch;
   int vectorWidth;
   llvm::DenseMap<Value, H::ImageParam> params;
   llvm::DenseMap<Value, Tensor> values;
@@ -98,6 +99,7 @@ private:
   H::Func matmulAcc, convAcc, convIn;
   H::RDom matmulK, convRk;
   bool matmulRhsIsView = false;
+  bool matmulRhsIsTransposed = false;
   std::vector<H::ImageParam> lstmArgs;
   H::Func matmulRhs;
 
@@ -308,6 +310,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     matmulAcc = acc;
     matmulK = k;
     matmulRhsIsView = isViewOp(mm.getRhs().getDefiningOp());
+    if (auto tr = mm.getRhs().getDefiningOp<TransposeOp>())
+      matmulRhsIsTransposed = !isViewOp(tr.getInput().getDefiningOp());
     matmulRhs = b.func;
     std::vector<H::Expr> ext = {a.extents[0], b.extents[1]};
     return define(name, ext, type,
@@ -783,27 +787,60 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
     int r = (int)vars.size();
     if (r == 0)
       continue;
+    if (matmulAcc.defined() && r == 2 && matmulRhsIsTransposed && !largeBatch) {
+      // x @ w^T with w stored [N, K] (every dense layer) and few rows: a
+      // weight-bandwidth-bound matrix-vector product. Both operands are
+      // contiguous along k, so k is vectorized -- V partial sums per output,
+      // by rfactor -- over 8 outputs at a time, in parallel; w is read once.
+      H::Var j = vars[0], i = vars[1], jo("jo"), io("io"), ji("ji"), ii("ii"), t("t");
+      out.tile(j, i, jo, io, ji, ii, 8, 1, TS::GuardWithIf)
+          .fuse(jo, io, t)
+          .parallel(t);
+      H::RVar ko("ko"), ki("ki");
+      H::Var u("u");
+      H::Func partial =
+          matmulAcc.update().split(matmulK.x, ko, ki, V).rfactor(ki, u);
+      matmulAcc.compute_at(out, t);
+      H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
+      partial.compute_at(out, t).vectorize(u);
+      partial.update().reorder(u, aj, ai, ko).vectorize(u).unroll(aj).unroll(ai);
+      continue;
+    }
     if (matmulAcc.defined() && r == 2) {
-      // Rows in parallel; each row's accumulator stays in registers/L1
-      // while k streams over a contiguous row of the right-hand side.
+      // Many rows (or a plain [K, N] right-hand side): w^T is packed
+      // contiguous once per call, then each row's accumulators stream over
+      // it with j vectorized; rows run in parallel.
       H::Var j = vars[0], i = vars[1];
       out.parallel(i).vectorize(j, V, TS::GuardWithIf);
       H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
       matmulAcc.compute_at(out, i).vectorize(aj, V, TS::GuardWithIf);
-      matmulAcc.update().reorder(aj, matmulK.x, ai)
-          .vectorize(aj, V, TS::GuardWithIf);
-      if (matmulRhsIsView) // a transposed weight: made contiguous once
+      matmulAcc.update().reorder(aj, matmulK.x, ai).vectorize(aj, V, TS::GuardWithIf);
+      if (matmulRhsIsView)
         matmulRhs.compute_root().parallel(matmulRhs.args().back());
       continue;
     }
     if (convAcc.defined() && r == 4) {
-      H::Var ox = vars[0], oy = vars[1], oc = vars[2], on = vars[3], t("t");
-      out.fuse(oc, on, t).parallel(t).vectorize(ox, V, TS::GuardWithIf);
+      // Vectors along the output row, 8 output channels per tile: each
+      // input vector loaded feeds 8 FMAs. The zero-padded input is
+      // materialized once so the inner loop has no boundary selects.
+      H::Var ox = vars[0], oy = vars[1], oc = vars[2], on = vars[3];
+      H::Var oco("oco"), oci("oci"), t("t");
+      out.split(oc, oco, oci, 8, TS::GuardWithIf)
+          .reorder(ox, oci, oy, oco, on)
+          .vectorize(ox, V, TS::GuardWithIf)
+          .unroll(oci)
+          .fuse(oco, on, t)
+          .parallel(t);
       std::vector<H::Var> av = convAcc.args();
-      convAcc.compute_at(out, oy).vectorize(av[0], V, TS::GuardWithIf);
+      convAcc.compute_at(out, oy)
+          .vectorize(av[0], V, TS::GuardWithIf)
+          .unroll(av[2]);
       convAcc.update()
-          .reorder(av[0], convRk.z, convRk.y, convRk.x, av[1], av[2], av[3])
-          .vectorize(av[0], V, TS::GuardWithIf);
+          .reorder(av[0], av[2], convRk.z, convRk.y, convRk.x, av[1], av[3])
+          .vectorize(av[0], V, TS::GuardWithIf)
+          .unroll(av[2]);
+      std::vector<H::Var> iv = convIn.args();
+      convIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
       continue;
     }
     out.vectorize(vars[0], V, TS::GuardWithIf);
@@ -899,7 +936,8 @@ bool readFile(const std::string &path, std::string &out) {
 } // namespace
 
 mlir::LogicalResult compileKernel(const Kernel &kernel, const TargetSpec &target,
-                                  std::string &bitcode, std::string *stmt) {
+                                  std::string &bitcode, std::string *stmt,
+                                  bool largeBatch) {
   std::string error;
   mlir::Location loc = kernel.anchor ? kernel.anchor->getLoc()
                                      : kernel.outputs.front().getLoc();
@@ -907,14 +945,15 @@ mlir::LogicalResult compileKernel(const Kernel &kernel, const TargetSpec &target
   auto result = withScratchDir(
       [&](const std::string &dir) {
         H::Target t = halideTarget(target, /*withRuntime=*/false);
-        KernelBuilder builder(kernel, t);
+        KernelBuilder builder(kernel, t, largeBatch);
         std::vector<H::Argument> args;
         H::Pipeline p = builder.build(args);
         std::map<H::OutputFileType, std::string> files = {
             {H::OutputFileType::bitcode, dir + "/k.bc"}};
         if (stmt)
           files[H::OutputFileType::stmt] = dir + "/k.stmt";
-        p.compile_to(files, args, kernel.symbol, t);
+        p.compile_to(files, args,
+                     largeBatch ? kernel.largeBatchSymbol : kernel.symbol, t);
         readBack = readFile(dir + "/k.bc", bitcode) &&
                    (!stmt || readFile(dir + "/k.stmt", *stmt));
       },

@@ -103,7 +103,7 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     return false;
   std::vector<std::pair<std::string, llvm::StringRef>> parts;
   for (size_t i = 0; i < kernelBitcode.size(); ++i)
-    parts.push_back({hm.kernels[i].symbol, kernelBitcode[i]});
+    parts.push_back({"kernel #" + std::to_string(i), kernelBitcode[i]});
   parts.push_back({"the Halide runtime", halideRuntime});
   parts.push_back({"the dlc runtime", runtimeBitcode(target.triple)});
   llvm::Linker linker(*module);

@@ -56,7 +56,14 @@ struct Kernel {
   /// For a copy into a function result: which one (it may be a value that
   /// also has storage of its own, e.g. a value returned twice).
   int64_t outputIndex = -1;
+  /// A second schedule for large batches, by this symbol: the host calls it
+  /// when the anchor's first operand has at least kLargeBatchRows rows.
+  std::string largeBatchSymbol;
 };
+
+/// Rows from which an x @ w^T matmul packs w^T once and runs a blocked
+/// schedule instead of dot products (see HalideKernels.cpp).
+constexpr int64_t kLargeBatchRows = 4;
 
 /// The leaves that the values `roots` read through view ops, in first-visit
 /// order. A root that is itself a leaf is returned as is.
@@ -83,9 +90,12 @@ mlir::FailureOr<TargetSpec> resolveTarget(llvm::StringRef name,
 /// compiles it to LLVM bitcode (LLVM 14's, which LLVM 19 reads). With
 /// `stmt`, also returns Halide's lowered statement. Errors, including
 /// exceptions thrown by Halide, become diagnostics on the anchor op.
+/// With `largeBatch`, compiles the kernel's large-batch schedule under
+/// kernel.largeBatchSymbol.
 mlir::LogicalResult compileKernel(const Kernel &kernel,
                                   const TargetSpec &target,
-                                  std::string &bitcode, std::string *stmt);
+                                  std::string &bitcode, std::string *stmt,
+                                  bool largeBatch = false);
 
 /// The Halide runtime (thread pool, allocator, error handlers) for
 /// `target`, as LLVM bitcode. Its symbols are weak, so objects of several

@@ -24,7 +24,7 @@ namespace dlc {
 enum class ObjectOutput { LLVMIR, Object };
 
 /// Emits the model as LLVM IR text or a relocatable object for `target`.
-/// `kernelBitcode[i]` is the compiled hm.kernels[i]. On failure, returns
+/// `kernelBitcode` holds every compiled kernel (and schedule variant). On failure, returns
 /// false and sets `error`.
 /// With `sanitizeAddress`, the model's own code (host code, kernels, dlc's
 /// runtime; not the Halide runtime) is instrumented with AddressSanitizer,
