@@ -145,7 +145,7 @@ private:
   /// Emits slot sizes/offsets; returns total bytes (or -1 if too large).
   Value emitArenaPlan(Entry &e, DenseMap<Value, SmallVector<Value>> &dims,
                       SmallVectorImpl<Value> &offsets);
-  void emitArenaBytesFunc(Entry &e);
+  LogicalResult emitArenaBytesFunc(Entry &e);
   LogicalResult emitEntryFunc(Entry &e, int entryIndex);
   Value makeBuffer(Block *entryBlock, Value hostPtr, Type elemType,
                    ArrayRef<Value> dims, ArrayRef<Value> strides = {});
@@ -610,7 +610,7 @@ Value HostBuilder::emitArenaPlan(Entry &e,
   return builder.create<arith::SelectOp>(loc(), tooLarge, c64(-1), total);
 }
 
-void HostBuilder::emitArenaBytesFunc(Entry &e) {
+LogicalResult HostBuilder::emitArenaBytesFunc(Entry &e) {
   OpBuilder::InsertionGuard g(builder);
   builder.setInsertionPointToEnd(host.getBody());
   SmallVector<Type> args(e.symbols.size(), i64);
@@ -621,10 +621,12 @@ void HostBuilder::emitArenaBytesFunc(Entry &e) {
   Block *b = fn.addEntryBlock();
   builder.setInsertionPointToStart(b);
   DenseMap<Value, SmallVector<Value>> dims;
-  (void)runtimeDims(e, b->getArguments(), dims);
+  if (failed(runtimeDims(e, b->getArguments(), dims)))
+    return failure();
   SmallVector<Value> offsets;
   Value total = emitArenaPlan(e, dims, offsets);
   builder.create<func::ReturnOp>(loc(), total);
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -1218,8 +1220,7 @@ LogicalResult HostBuilder::run(StringRef source) {
     return emitError(dl.getLoc()) << "the module has no entry point (dl.entry)";
 
   for (auto [i, e] : llvm::enumerate(entries)) {
-    emitArenaBytesFunc(e);
-    if (failed(emitEntryFunc(e, i)))
+    if (failed(emitArenaBytesFunc(e)) || failed(emitEntryFunc(e, i)))
       return failure();
     InterfaceEntry ie;
     ie.name = e.name;
