@@ -107,6 +107,12 @@ int main(int argc, char **argv) {
   EXPECT_STATUS(fashion_mlp_loss(m, 3, image, labels, &loss), DLC_ERROR_KERNEL, m, "label 11 is outside [0, 10 )");
   labels[2] = 9;
 
+  /* threads */
+  EXPECT_STATUS(fashion_mlp_set_num_threads(-1), DLC_ERROR_INVALID_ARGUMENT, NULL, NULL);
+  EXPECT_STATUS(fashion_mlp_set_num_threads(1), DLC_OK, NULL, NULL);
+  EXPECT_STATUS(fashion_mlp_forward(m, 3, image, logits), DLC_OK, m, NULL);
+  EXPECT_STATUS(fashion_mlp_set_num_threads(0), DLC_OK, NULL, NULL);
+
   /* parameters by name */
   float small[10];
   EXPECT_STATUS(fashion_mlp_get_param(m, "fc3.bias", small, 10), DLC_ERROR_INVALID_ARGUMENT, m, "no parameter named 'fc3.bias'");

@@ -38,7 +38,7 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { AST, DL, Summary, Halide, LLVM, Obj, Header };
+enum class Emit { AST, DL, Summary, Host, Halide, LLVM, Obj, Header };
 
 cl::OptionCategory dlcCategory("dlc options");
 
@@ -69,6 +69,9 @@ cl::opt<Emit> emit(
                           "the verified dl-dialect module (default)"),
                clEnumValN(Emit::Summary, "summary",
                           "the model's interface, parameters and op counts"),
+               clEnumValN(Emit::Host, "host",
+                          "the host code (func/arith/cf/llvm dialects) that "
+                          "plans the arena and calls the kernels"),
                clEnumValN(Emit::Halide, "halide",
                           "each kernel's lowered Halide statement"),
                clEnumValN(Emit::LLVM, "llvm",
@@ -189,6 +192,10 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
     os << dlc::emitCHeader(hm.interface);
     return 0;
   }
+  if (emit == Emit::Host) {
+    hm.module->print(os);
+    return 0;
+  }
   std::string error;
   auto target = dlc::halide::resolveTarget(targetName, error);
   if (failed(target)) {
@@ -284,7 +291,7 @@ int main(int argc, char **argv) {
       "  dlc compile model.dl [-o model.o] [--target=T] [--name=P]\n"
       "    writes model.o (kernels, host code, runtime: link it with\n"
       "    `cc app.c model.o -lpthread -ldl -lm`) and model.h (its C API).\n"
-      "  dlc model.dl --emit=ast|dl|summary|halide|llvm|header\n"
+      "  dlc model.dl --emit=ast|dl|summary|host|halide|llvm|header\n"
       "    prints one stage (default: dl).\n\n"
       "  Errors: file:line:col with the source line and a caret; exit 1,\n"
       "  and no output file is written.\n");

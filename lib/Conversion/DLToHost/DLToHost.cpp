@@ -26,6 +26,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
@@ -1271,7 +1273,13 @@ LogicalResult buildHostModule(ModuleOp dl, StringRef prefix, StringRef source,
   dl.getContext()->loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
                                func::FuncDialect, LLVM::LLVMDialect>();
   HostBuilder b(dl, prefix, out);
-  return b.run(source);
+  if (failed(b.run(source)))
+    return failure();
+  // Fold the constants and shared dim arithmetic the builder repeats.
+  PassManager pm(dl.getContext());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  return pm.run(*out.module);
 }
 
 } // namespace dlc
