@@ -7,7 +7,10 @@ Writes one dl module with an entry point per case, compiles it with
 of any vector width, and compares every output with torch at
 rtol = atol = 1e-5, unless the case documents a looser bound.
 
-Usage: op_tests.py DLC WORK_DIR [--cc CC] [--cflags FLAGS] [--only NAME]
+Static dims are drawn from --seed (printed first); rerun with the same seed
+to reproduce a failure.
+
+Usage: op_tests.py DLC WORK_DIR [--cc CC] [--cflags FLAGS] [--only NAME] [--seed N]
 Exit status 1 if any case fails; every mismatch is printed.
 """
 import argparse
@@ -21,6 +24,17 @@ import torch.nn.functional as F
 
 BATCHES = (1, 5)
 rng = np.random.default_rng(1234)
+# Static dims of the cases, drawn from --seed: mostly sizes that are not a
+# multiple of any vector width.
+S = {}
+
+
+def draw_shapes(seed):
+    r = np.random.default_rng(seed)
+    S.update(n=int(r.integers(2, 40)), a=int(r.integers(1, 6)), k=int(r.integers(1, 70)),
+             m=int(r.integers(1, 40)), c=int(r.integers(1, 6)), o=int(r.integers(1, 9)),
+             h=int(r.integers(5, 17)), w=int(r.integers(5, 17)), v=int(r.integers(2, 60)),
+             d=int(r.integers(1, 20)), hid=int(r.integers(1, 12)), cls=int(r.integers(2, 12)))
 
 
 class Case:
@@ -57,11 +71,11 @@ def ints(high):
 
 t = torch.from_numpy
 
-BIN = [("f32", ["B", 13]), ("f32", [13])]
-U = [("f32", ["B", 3, 37])]
-
-
 def cases():
+    n, a, k, m, ch, o = S["n"], S["a"], S["k"], S["m"], S["c"], S["o"]
+    h, w, v, d, hid, cls = S["h"], S["w"], S["v"], S["d"], S["hid"], S["cls"]
+    BIN = [("f32", ["B", n]), ("f32", [n])]
+    U = [("f32", ["B", a, n])]
     c = []
     for op, fn in [("add", torch.add), ("sub", torch.sub), ("mul", torch.mul),
                    ("maximum", torch.maximum), ("minimum", torch.minimum)]:
@@ -70,7 +84,7 @@ def cases():
                   gen=[normal, positive]))
     c.append(Case("pow", BIN, "dl.pow %a0, %a1", torch.pow,
                   gen=[positive, normal], tol=1e-4))  # pow via exp/log
-    c.append(Case("add_rank3_bcast", [("f32", ["B", 1, 9]), ("f32", [4, 1])],
+    c.append(Case("add_rank3_bcast", [("f32", ["B", 1, n]), ("f32", [a, 1])],
                   "dl.add %a0, %a1", torch.add))
     for op, fn, gen, tol in [
             ("neg", torch.neg, normal, 1e-5), ("abs", torch.abs, normal, 1e-5),
@@ -84,21 +98,21 @@ def cases():
     c.append(Case("gelu", U, "dl.gelu %a0", F.gelu, form="same"))
     c.append(Case("gelu_tanh", U, "dl.gelu %a0 approximate = tanh",
                   lambda x: F.gelu(x, approximate="tanh"), form="same"))
-    c.append(Case("cast_f32_i32", [("f32", ["B", 11])], "dl.cast %a0",
+    c.append(Case("cast_f32_i32", [("f32", ["B", n])], "dl.cast %a0",
                   lambda x: x.to(torch.int32), form="cast"))
-    c.append(Case("cast_i32_f32", [("i32", ["B", 11])], "dl.cast %a0",
+    c.append(Case("cast_i32_f32", [("i32", ["B", n])], "dl.cast %a0",
                   lambda x: x.to(torch.float32), form="cast:f32", gen=[ints(100)]))
     c.append(Case("dropout", U, "dl.dropout %a0 rate = 5.000000e-01",
                   lambda x: x, form="same"))
-    c.append(Case("matmul", [("f32", ["B", 37]), ("f32", [37, 19])],
+    c.append(Case("matmul", [("f32", ["B", k]), ("f32", [k, m])],
                   "dl.matmul %a0, %a1", torch.matmul))
-    c.append(Case("matmul_transposed_rhs", [("f32", ["B", 37]), ("f32", [19, 37])],
-                  "%t = dl.transpose %a1 [1, 0] : (tensor<19x37xf32>) -> tensor<37x19xf32>\n"
+    c.append(Case("matmul_transposed_rhs", [("f32", ["B", k]), ("f32", [m, k])],
+                  f"%t = dl.transpose %a1 [1, 0] : (tensor<{m}x{k}xf32>) -> tensor<{k}x{m}xf32>\n"
                   "    %r0 = dl.matmul %a0, %t", lambda a, w: a @ w.T,
-                  sig="(tensor<?x37xf32>, tensor<37x19xf32>) -> tensor<?x19xf32>"))
-    c.append(Case("batch_matmul", [("f32", ["B", 3, 7, 9]), ("f32", ["B", 3, 9, 5])],
+                  sig=f"(tensor<?x{k}xf32>, tensor<{k}x{m}xf32>) -> tensor<?x{m}xf32>"))
+    c.append(Case("batch_matmul", [("f32", ["B", a, m, k]), ("f32", ["B", a, k, o])],
                   "dl.batch_matmul %a0, %a1", torch.matmul))
-    c.append(Case("batch_matmul_bcast", [("f32", ["B", 7, 9]), ("f32", [9, 5])],
+    c.append(Case("batch_matmul_bcast", [("f32", ["B", m, k]), ("f32", [k, o])],
                   "dl.batch_matmul %a0, %a1", torch.matmul))
     c.append(Case("reduce_sum", U, "dl.reduce_sum %a0 axes = [2]",
                   lambda x: x.sum(2)))
@@ -114,52 +128,52 @@ def cases():
                   lambda x: torch.softmax(x, 1), form="same"))
     c.append(Case("log_softmax", U, "dl.log_softmax %a0 axis = -1",
                   lambda x: torch.log_softmax(x, -1), form="same"))
-    c.append(Case("batch_norm", [("f32", ["B", 6, 5, 7])] + [("f32", [6])] * 4,
+    c.append(Case("batch_norm", [("f32", ["B", ch, h, w])] + [("f32", [ch])] * 4,
                   "dl.batch_norm %a0, %a1, %a2, %a3, %a4 {epsilon = 1.0e-03 : f64}",
                   lambda x, g, b, m, v: F.batch_norm(x, m, v, g, b, False, 0.1, 1e-3),
                   gen=[normal, normal, normal, normal, positive]))
-    c.append(Case("layer_norm", [("f32", ["B", 4, 21]), ("f32", [21]), ("f32", [21])],
+    c.append(Case("layer_norm", [("f32", ["B", a, n]), ("f32", [n]), ("f32", [n])],
                   "dl.layer_norm %a0, %a1, %a2 axis = -1",
-                  lambda x, g, b: F.layer_norm(x, (21,), g, b, 1e-5)))
-    c.append(Case("layer_norm_2d", [("f32", ["B", 4, 21]), ("f32", [4, 21]), ("f32", [4, 21])],
+                  lambda x, g, b: F.layer_norm(x, (n,), g, b, 1e-5)))
+    c.append(Case("layer_norm_2d", [("f32", ["B", a, n]), ("f32", [a, n]), ("f32", [a, n])],
                   "dl.layer_norm %a0, %a1, %a2 axis = 1",
-                  lambda x, g, b: F.layer_norm(x, (4, 21), g, b, 1e-5)))
-    c.append(Case("reshape", [("f32", ["B", 4, 7])], "dl.reshape %a0 [0, -1]",
+                  lambda x, g, b: F.layer_norm(x, (a, n), g, b, 1e-5)))
+    c.append(Case("reshape", [("f32", ["B", a, n])], "dl.reshape %a0 [0, -1]",
                   lambda x: x.reshape(x.shape[0], -1)))
-    c.append(Case("transpose", [("f32", ["B", 4, 7])], "dl.transpose %a0 [2, 0, 1]",
+    c.append(Case("transpose", [("f32", ["B", a, n])], "dl.transpose %a0 [2, 0, 1]",
                   lambda x: x.permute(2, 0, 1)))
-    c.append(Case("broadcast_to", [("f32", [7, 1])], "dl.broadcast_to %a0 [3, 7, 5]",
-                  lambda x: x.expand(3, 7, 5)))
-    c.append(Case("concat", [("f32", ["B", 3]), ("f32", ["B", 17])],
+    c.append(Case("broadcast_to", [("f32", [n, 1])], f"dl.broadcast_to %a0 [{a}, {n}, {m}]",
+                  lambda x: x.expand(a, n, m)))
+    c.append(Case("concat", [("f32", ["B", a]), ("f32", ["B", n])],
                   "dl.concat %a0, %a1 axis = 1", lambda a, b: torch.cat([a, b], 1)))
-    c.append(Case("concat_batch", [("f32", ["B", 3]), ("f32", [2, 3])],
+    c.append(Case("concat_batch", [("f32", ["B", n]), ("f32", [a, n])],
                   "dl.concat %a0, %a1 axis = 0", lambda a, b: torch.cat([a, b], 0)))
-    c.append(Case("slice", [("f32", ["B", 19])],
+    c.append(Case("slice", [("f32", ["B", n])],
                   "dl.slice %a0 axes = [1] starts = [1] ends = [17] steps = [3]",
                   lambda x: x[:, 1:17:3]))
-    c.append(Case("slice_negative", [("f32", ["B", 19])],
+    c.append(Case("slice_negative", [("f32", ["B", n])],
                   "dl.slice %a0 axes = [-1] starts = [-5] ends = [100] steps = [1]",
                   lambda x: x[:, -5:100]))
-    c.append(Case("gather", [("f32", [10, 6]), ("i32", ["B", 3])], "dl.gather %a0, %a1 axis = 0",
-                  lambda x, i: x[i.long()], gen=[normal, ints(10)]))
-    c.append(Case("gather_axis1", [("f32", [4, 10]), ("i64", ["B"])], "dl.gather %a0, %a1 axis = 1",
-                  lambda x, i: x[:, i], gen=[normal, ints(10)]))
-    c.append(Case("embedding", [("f32", [50, 8]), ("i32", ["B", 6])], "dl.embedding %a0, %a1",
-                  lambda w, i: F.embedding(i.long(), w), gen=[normal, ints(50)]))
-    c.append(Case("conv2d", [("f32", ["B", 3, 11, 13]), ("f32", [5, 3, 3, 3])],
+    c.append(Case("gather", [("f32", [v, d]), ("i32", ["B", a])], "dl.gather %a0, %a1 axis = 0",
+                  lambda x, i: x[i.long()], gen=[normal, ints(v)]))
+    c.append(Case("gather_axis1", [("f32", [a, v]), ("i64", ["B"])], "dl.gather %a0, %a1 axis = 1",
+                  lambda x, i: x[:, i], gen=[normal, ints(v)]))
+    c.append(Case("embedding", [("f32", [v, d]), ("i32", ["B", a])], "dl.embedding %a0, %a1",
+                  lambda w_, i: F.embedding(i.long(), w_), gen=[normal, ints(v)]))
+    c.append(Case("conv2d", [("f32", ["B", ch, h, w]), ("f32", [o, ch, 3, 3])],
                   "dl.conv2d %a0, %a1 strides = [1, 1] padding = [1, 1, 1, 1] dilation = [1, 1] groups = 1",
                   lambda x, w: F.conv2d(x, w, padding=1), tol=1e-4))
-    c.append(Case("conv2d_strided_dilated", [("f32", ["B", 4, 12, 10]), ("f32", [6, 2, 3, 2])],
+    c.append(Case("conv2d_strided_dilated", [("f32", ["B", 2 * ch, h, w]), ("f32", [2 * o, ch, 3, 2])],
                   "dl.conv2d %a0, %a1 strides = [2, 1] padding = [2, 1, 0, 1] dilation = [2, 1] groups = 2",
                   lambda x, w: F.conv2d(F.pad(x, (1, 1, 2, 0)), w, stride=(2, 1), dilation=(2, 1), groups=2),
                   tol=1e-4))
-    c.append(Case("max_pool2d", [("f32", ["B", 3, 9, 11])],
+    c.append(Case("max_pool2d", [("f32", ["B", ch, h, w])],
                   "dl.max_pool2d %a0 kernel = [3, 2] strides = [2, 2] padding = [1, 1, 1, 1]",
                   lambda x: F.max_pool2d(x, (3, 2), (2, 2), (1, 1))))
-    c.append(Case("avg_pool2d", [("f32", ["B", 3, 9, 11])],
+    c.append(Case("avg_pool2d", [("f32", ["B", ch, h, w])],
                   "dl.avg_pool2d %a0 kernel = [3, 3] strides = [2, 2] padding = [1, 1, 1, 1]",
                   lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)))
-    c.append(Case("avg_pool2d_include_pad", [("f32", ["B", 3, 9, 11])],
+    c.append(Case("avg_pool2d_include_pad", [("f32", ["B", ch, h, w])],
                   "dl.avg_pool2d %a0 kernel = [3, 3] strides = [2, 2] padding = [1, 1, 1, 1] count_include_pad",
                   lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=True)))
 
@@ -173,28 +187,28 @@ def cases():
             m.bias_hh_l0.zero_()
             out, (h, c) = m(x)
         return out, h[0], c[0]
-    c.append(Case("lstm", [("f32", ["B", "T", 7]), ("f32", [20, 7]), ("f32", [20, 5]), ("f32", [20])],
+    c.append(Case("lstm", [("f32", ["B", "T", d]), ("f32", [4 * hid, d]), ("f32", [4 * hid, hid]), ("f32", [4 * hid])],
                   "dl.lstm %a0, %a1, %a2, %a3", lstm_ref, results=3))
-    c.append(Case("mse_loss", [("f32", ["B", 7]), ("f32", ["B", 7])],
+    c.append(Case("mse_loss", [("f32", ["B", n]), ("f32", ["B", n])],
                   "dl.mse_loss %a0, %a1", F.mse_loss))
-    c.append(Case("bce", [("f32", ["B", 7]), ("f32", ["B", 7])],
+    c.append(Case("bce", [("f32", ["B", n]), ("f32", ["B", n])],
                   "dl.binary_cross_entropy %a0, %a1", F.binary_cross_entropy,
                   gen=[probs, probs]))
-    c.append(Case("bce_logits", [("f32", ["B", 7]), ("f32", ["B", 7])],
+    c.append(Case("bce_logits", [("f32", ["B", n]), ("f32", ["B", n])],
                   "dl.binary_cross_entropy %a0, %a1 from_logits",
                   F.binary_cross_entropy_with_logits, gen=[normal, probs]))
-    c.append(Case("cce", [("f32", ["B", 10]), ("f32", ["B", 10])],
+    c.append(Case("cce", [("f32", ["B", cls]), ("f32", ["B", cls])],
                   "dl.categorical_cross_entropy %a0, %a1",
                   lambda p, t_: -(t_ * torch.log(p)).sum(-1).mean(), gen=[softmaxed, softmaxed]))
-    c.append(Case("cce_logits", [("f32", ["B", 10]), ("f32", ["B", 10])],
+    c.append(Case("cce_logits", [("f32", ["B", cls]), ("f32", ["B", cls])],
                   "dl.categorical_cross_entropy %a0, %a1 from_logits",
                   lambda z, t_: F.cross_entropy(z, t_), gen=[normal, softmaxed]))
-    c.append(Case("scce_logits", [("f32", ["B", 10]), ("i32", ["B"])],
+    c.append(Case("scce_logits", [("f32", ["B", cls]), ("i32", ["B"])],
                   "dl.sparse_categorical_cross_entropy %a0, %a1 from_logits",
-                  lambda z, y: F.cross_entropy(z, y.long()), gen=[normal, ints(10)]))
-    c.append(Case("scce", [("f32", ["B", 10]), ("i32", ["B"])],
+                  lambda z, y: F.cross_entropy(z, y.long()), gen=[normal, ints(cls)]))
+    c.append(Case("scce", [("f32", ["B", cls]), ("i32", ["B"])],
                   "dl.sparse_categorical_cross_entropy %a0, %a1",
-                  lambda p, y: F.nll_loss(torch.log(p), y.long()), gen=[softmaxed, ints(10)]))
+                  lambda p, y: F.nll_loss(torch.log(p), y.long()), gen=[softmaxed, ints(cls)]))
     return c
 
 
@@ -342,7 +356,11 @@ def main():
     ap.add_argument("--cc", default="cc")
     ap.add_argument("--cflags", default="")
     ap.add_argument("--only")
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("DLC_OP_TEST_SEED", "1")),
+                    help="draws the cases' static dims (default: $DLC_OP_TEST_SEED or 1)")
     args = ap.parse_args()
+    draw_shapes(args.seed)
+    print(f"seed {args.seed}: dims {S}")
     torch.set_num_threads(1)
     os.makedirs(args.work, exist_ok=True)
     all_cases = [c for c in cases() if not args.only or c.name == args.only]
