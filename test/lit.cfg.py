@@ -24,6 +24,8 @@ config.substitutions.append(("%e2e", os.path.join(config.dlc_src_root, "test", "
 # Kernels run on Halide's thread pool; keep test runs from oversubscribing.
 config.environment["HL_NUM_THREADS"] = "2"
 config.environment["OPENBLAS_NUM_THREADS"] = "2"
+if "DLC_OP_TEST_SEED" in os.environ:
+    config.environment["DLC_OP_TEST_SEED"] = os.environ["DLC_OP_TEST_SEED"]
 
 tools = ["dlc", "dlc-opt", "dlc-parse-fuzzer"]
 llvm_config.add_tool_substitutions(tools, [config.dlc_tools_dir])
