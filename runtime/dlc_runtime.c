@@ -651,8 +651,12 @@ int32_t dlc_rt_load_buffer(const dlc_model_desc *d, dlc_state *s,
     j.error = "trailing characters after the header";
     goto syntax;
   }
-  /* Every parameter present, within the data, and no two overlapping. */
+  /* Every parameter present (training state may be missing: weights
+   * alone load into a model that trains), within the data, and no two
+   * overlapping. */
   for (int64_t i = 0; i < n; ++i) {
+    if (!found[i].param && (d->params[i].flags & DLC_PARAM_STATE))
+      continue;
     if (!found[i].param) {
       st = fail(s, DLC_RT_MISMATCH, "%s_load: the file has no tensor '%s'",
                 d->name, d->params[i].name);
@@ -666,7 +670,8 @@ int32_t dlc_rt_load_buffer(const dlc_model_desc *d, dlc_state *s,
       goto done;
     }
     for (int64_t k = 0; k < i; ++k)
-      if (found[i].begin < found[k].end && found[k].begin < found[i].end) {
+      if (found[k].param && found[i].begin < found[k].end &&
+          found[k].begin < found[i].end) {
         st = fail(s, DLC_RT_FORMAT, "%s_load: the data of '%s' and '%s' overlap",
                   d->name, d->params[k].name, d->params[i].name);
         goto done;
@@ -674,8 +679,9 @@ int32_t dlc_rt_load_buffer(const dlc_model_desc *d, dlc_state *s,
   }
   /* All checked: now the state changes. */
   for (int64_t i = 0; i < n; ++i)
-    memcpy(s->params + d->params[i].offset, payload + found[i].begin,
-           (size_t)d->params[i].numel * 4);
+    if (found[i].param)
+      memcpy(s->params + d->params[i].offset, payload + found[i].begin,
+             (size_t)d->params[i].numel * 4);
   s->error[0] = 0;
   goto done;
 syntax:

@@ -41,6 +41,13 @@ enum {
   DLC_INIT_LECUN_NORMAL, DLC_INIT_LECUN_UNIFORM
 };
 
+enum {
+  DLC_PARAM_TRAINABLE = 1,
+  /* Training state (optimizer moments, step, learning rate, RNG seed):
+   * saved in checkpoints, optional when loading weights. */
+  DLC_PARAM_STATE = 2
+};
+
 /* One parameter: `numel` f32 values at `offset` (in elements) of the
  * parameter store. `a`/`b` are the initializer's arguments: value, or
  * mean/stddev, or minval/maxval. */
@@ -51,7 +58,7 @@ typedef struct dlc_param_desc {
   int64_t numel;
   int64_t offset;
   int64_t init;
-  int64_t trainable;
+  int64_t flags;                  /* DLC_PARAM_TRAINABLE | DLC_PARAM_STATE */
   int64_t fan_in;
   int64_t fan_out;
   double a;

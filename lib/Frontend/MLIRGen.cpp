@@ -817,7 +817,8 @@ std::optional<Val> MLIRGenImpl::param(StringRef name, const TensorShape &shape,
     auto decl = builder.create<dl::ParameterOp>(
         loc(l), builder.getStringAttr(name), TypeAttr::get(type),
         dl::InitializerAttr::get(&ctx, init.init),
-        nonTrainable ? builder.getUnitAttr() : UnitAttr(), f64(init.initValue),
+        nonTrainable ? builder.getUnitAttr() : UnitAttr(), /*state=*/UnitAttr(),
+        f64(init.initValue),
         f64(init.mean), f64(init.stddev), f64(init.minval), f64(init.maxval));
     lastParam = decl;
   }

@@ -20,6 +20,12 @@ void dlc::buildSimplifyPipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createCSEPass());
 }
 
+void dlc::buildTrainingPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(dl::createDLTrainStep());
+  pm.addPass(dl::createDLAutodiff());
+  buildSimplifyPipeline(pm);
+}
+
 void dlc::registerAllPasses() {
   dl::registerDLPasses();
   mlir::registerCanonicalizerPass();
@@ -28,4 +34,7 @@ void dlc::registerAllPasses() {
   mlir::PassPipelineRegistration<>(
       "dl-simplify", "canonicalize, infer shapes, canonicalize, CSE",
       [](mlir::OpPassManager &pm) { buildSimplifyPipeline(pm); });
+  mlir::PassPipelineRegistration<>(
+      "dl-training", "dl-train-step, dl-autodiff, then dl-simplify",
+      [](mlir::OpPassManager &pm) { buildTrainingPipeline(pm); });
 }

@@ -38,7 +38,7 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { AST, DL, Summary, Host, Halide, LLVM, Obj, Header };
+enum class Emit { AST, DL, DLGrad, Summary, Host, Halide, LLVM, Obj, Header };
 
 cl::OptionCategory dlcCategory("dlc options");
 
@@ -67,6 +67,9 @@ cl::opt<Emit> emit(
     cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree of the .dl file"),
                clEnumValN(Emit::DL, "dl",
                           "the verified dl-dialect module (default)"),
+               clEnumValN(Emit::DLGrad, "dl-grad",
+                          "dl with the training entry points: train_step, "
+                          "evaluate and the backward graphs (<entry>_grad)"),
                clEnumValN(Emit::Summary, "summary",
                           "the model's interface, parameters and op counts"),
                clEnumValN(Emit::Host, "host",
@@ -265,13 +268,23 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     if (failed(pm.run(*module)))
       return 1;
   }
-  if (emit == Emit::Summary)
+  if (emit == Emit::Summary) {
     printSummary(*module, os);
-  else if (emit == Emit::DL)
+    return 0;
+  }
+  if (emit == Emit::DL) {
     module->print(os);
-  else
-    return compileModel(*module, out, header);
-  return 0;
+    return 0;
+  }
+  PassManager training(&context);
+  dlc::buildTrainingPipeline(training);
+  if (failed(training.run(*module)))
+    return 1;
+  if (emit == Emit::DLGrad) {
+    module->print(os);
+    return 0;
+  }
+  return compileModel(*module, out, header);
 }
 
 int main(int argc, char **argv) {
@@ -291,7 +304,7 @@ int main(int argc, char **argv) {
       "  dlc compile model.dl [-o model.o] [--target=T] [--name=P]\n"
       "    writes model.o (kernels, host code, runtime: link it with\n"
       "    `cc app.c model.o -lpthread -ldl -lm`) and model.h (its C API).\n"
-      "  dlc model.dl --emit=ast|dl|summary|host|halide|llvm|header\n"
+      "  dlc model.dl --emit=ast|dl|dl-grad|summary|host|halide|llvm|header\n"
       "    prints one stage (default: dl).\n\n"
       "  Errors: file:line:col with the source line and a caret; exit 1,\n"
       "  and no output file is written.\n");

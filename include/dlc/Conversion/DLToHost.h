@@ -46,6 +46,8 @@ struct InterfaceParam {
   std::vector<int64_t> shape;
   std::string init;
   bool trainable = true;
+  /// Training state (optimizer moments, counters): optional when loading.
+  bool state = false;
 };
 
 /// Everything the C header documents.

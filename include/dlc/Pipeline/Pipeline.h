@@ -24,6 +24,11 @@ void registerAllPasses();
 /// canonicalize again, CSE. Registered as `dl-simplify`.
 void buildSimplifyPipeline(mlir::OpPassManager &pm);
 
+/// Adds what training needs: the train_step and evaluate entry points
+/// (dl-train-step), the gradient entry point of every scalar loss
+/// (dl-autodiff), then dl-simplify. Registered as `dl-training`.
+void buildTrainingPipeline(mlir::OpPassManager &pm);
+
 } // namespace dlc
 
 #endif // DLC_PIPELINE_PIPELINE_H

@@ -130,6 +130,8 @@ private:
     std::vector<std::vector<Value>> slotMembers;
     // lstm: one extra arena slot for the zero initial state
     DenseMap<Operation *, int64_t> lstmZeroSlot;
+    // dl.assign: values copied into parameters after the last kernel.
+    std::vector<std::pair<Value, int64_t>> assigns;
   };
 
   Location loc() { return builder.getUnknownLoc(); }
@@ -284,6 +286,11 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
     }
     if (halide::isViewOp(&op))
       continue;
+    if (auto a = dyn_cast<dl::AssignOp>(op)) {
+      Value v = materialize(a.getValue());
+      e.assigns.push_back({v, paramOffsets.at(a.getName().str())});
+      continue;
+    }
     if (auto r = dyn_cast<dl::ReshapeOp>(op)) {
       Value in = materialize(r.getInput());
       e.storage[r.getResult()] = Storage{Storage::Alias, 0, {}, in};
@@ -350,6 +357,9 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
           lastUse[o] = k;
       }
   }
+  // Assigned values live until the copies after the last kernel.
+  for (auto &[v, offset] : e.assigns)
+    lastUse[root(v)] = e.kernels.size() + 1;
   // Greedy slot assignment in program order.
   std::vector<int> slotFreeAfter; // kernel index after which a slot is free
   for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
@@ -448,7 +458,7 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
         if (op.hasTrait<OpTrait::SameOperandsAndResultShape>() ||
             op.hasTrait<OpTrait::SameOperandsAndResultType>() ||
             isa<dl::SoftmaxOp, dl::LogSoftmaxOp, dl::BatchNormOp,
-                dl::LayerNormOp, dl::CastOp>(op)) {
+                dl::LayerNormOp, dl::CastOp, dl::DropoutMaskOp, dl::LossGradOp>(op)) {
           v = in[0][i];
         } else if (op.getNumOperands() == 2 &&
                    isa<dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp,
@@ -458,6 +468,8 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
             if (k >= 0)
               v = v ? maxOf(v, o[k]) : o[k];
           }
+        } else if (isa<dl::BroadcastLikeOp>(op)) {
+          v = in[1][i];
         } else if (isa<dl::MatmulOp>(op)) {
           v = i == 0 ? in[0][0] : in[1][1];
         } else if (isa<dl::BatchMatmulOp>(op)) {
@@ -926,6 +938,12 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
     }
     checkStatus(rc, k);
   }
+  // Parameters change only once every kernel has read them.
+  for (auto &[v, offset] : e.assigns) {
+    Value dst = builder.create<LLVM::GEPOp>(loc(), ptrTy, builder.getF32Type(), params,
+                                            ArrayRef<LLVM::GEPArg>{(int32_t)offset});
+    builder.create<LLVM::MemcpyOp>(loc(), dst, ptrOf(v), bytesOf(v, dims), false);
+  }
   builder.create<func::ReturnOp>(loc(), ValueRange{c32(0)});
 
   auto end = declare("dlc_rt_end_call", {ptrTy, ptrTy, i64, i32, i64}, {i32});
@@ -1048,7 +1066,9 @@ void HostBuilder::emitDescriptor(std::vector<Entry> &entries) {
                                      cst(numel),
                                      cst(paramOffsets[p.getSymName().str()]),
                                      cst((int64_t)p.getInitializer()),
-                                     cst(p.getNonTrainable() ? 0 : 1),
+                                     // flags: 1 trainable, 2 training state
+                                     cst((p.getNonTrainable() ? 0 : 1) |
+                                         (p.getState() ? 2 : 0)),
                                      cst(fanIn),
                                      cst(fanOut),
                                      cstF(a),
@@ -1204,6 +1224,7 @@ LogicalResult HostBuilder::run(StringRef source) {
     ip.shape.assign(type.getShape().begin(), type.getShape().end());
     ip.init = dl::stringifyInitializer(p.getInitializer()).str();
     ip.trainable = !p.getNonTrainable();
+    ip.state = p.getState();
     out.interface.params.push_back(ip);
     // 16-element (64-byte) alignment for every parameter's first element.
     offset += (type.getNumElements() + 15) / 16 * 16;

@@ -725,6 +725,180 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     });
   }
 
+  if (isa<StepOp>(op))
+    return unary([](H::Expr x) {
+      return H::select(x > H::Internal::make_zero(x.type()), H::Internal::make_one(x.type()),
+                       H::Internal::make_zero(x.type()));
+    });
+  if (auto bl = dyn_cast<BroadcastLikeOp>(op)) {
+    Tensor a = get(bl.getInput()), ref = get(bl.getReference());
+    auto inType = tensorType(bl.getInput());
+    return define(name, ref.extents, type, [&](const std::vector<H::Expr> &idx) {
+      return a(broadcastIndex(a, inType, outType, idx));
+    });
+  }
+  if (auto dm = dyn_cast<DropoutMaskOp>(op)) {
+    Tensor x = get(dm.getInput()), seed = get(dm.getSeed());
+    double rate = dm.getRate().convertToDouble();
+    uint32_t salt = (uint32_t)dm.getSalt();
+    return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+      // A counter-based hash of (element, op, step): murmur3's finalizer.
+      H::Expr linear = H::cast<uint32_t>(0);
+      for (size_t i = 0; i < idx.size(); ++i)
+        linear = linear * H::cast<uint32_t>(x.extents[i]) + H::cast<uint32_t>(idx[i]);
+      auto u32 = [](uint32_t v) { return H::Internal::make_const(H::UInt(32), (uint64_t)v); };
+      H::Expr h = (linear * u32(0x9E3779B1u)) ^
+                  (H::cast<uint32_t>(seed({})) * u32(0x85EBCA77u)) ^ u32(salt * 0xC2B2AE3Du);
+      h = h ^ (h >> 16);
+      h = h * u32(0x7FEB352Du);
+      h = h ^ (h >> 15);
+      h = h * u32(0x846CA68Bu);
+      h = h ^ (h >> 16);
+      H::Expr u = H::cast<float>(h >> 8) * (1.0f / 16777216.0f);
+      return H::select(u < (float)rate, 0.0f, (float)(1.0 / (1.0 - rate)));
+    });
+  }
+  if (auto upd = dyn_cast<AdamUpdateOp>(op)) {
+    Tensor p = get(upd.getParam()), g = get(upd.getGrad()), m = get(upd.getM()),
+           v = get(upd.getV()), t = get(upd.getStep()), lr = get(upd.getLearningRate());
+    float b1 = upd.getBeta1().convertToDouble(), b2 = upd.getBeta2().convertToDouble(),
+          eps = upd.getEpsilon().convertToDouble(),
+          wd = upd.getWeightDecay().convertToDouble();
+    return define(name, p.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
+      H::Expr gi = g(idx);
+      H::Expr m1 = b1 * m(idx) + (1.0f - b1) * gi;
+      H::Expr v1 = b2 * v(idx) + (1.0f - b2) * gi * gi;
+      if (resultIndex == 1)
+        return m1;
+      if (resultIndex == 2)
+        return v1;
+      H::Expr step = t({}), rate = lr({});
+      H::Expr mhat = m1 / (1.0f - H::pow(b1, step));
+      H::Expr vhat = v1 / (1.0f - H::pow(b2, step));
+      H::Expr p0 = wd != 0 ? p(idx) * (1.0f - rate * wd) : p(idx);
+      return p0 - rate * mhat / (H::sqrt(vhat) + eps);
+    });
+  }
+  if (auto upd = dyn_cast<SGDUpdateOp>(op)) {
+    Tensor p = get(upd.getParam()), g = get(upd.getGrad()), buf = get(upd.getBuffer()),
+           lr = get(upd.getLearningRate());
+    float mom = upd.getMomentum().convertToDouble();
+    bool nesterov = upd.getNesterov();
+    return define(name, p.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
+      H::Expr b1 = mom * buf(idx) + g(idx);
+      if (resultIndex == 1)
+        return b1;
+      H::Expr d = nesterov ? g(idx) + mom * b1 : b1;
+      return p(idx) - lr({}) * d;
+    });
+  }
+  if (isa<LossGradOp, AccuracyOp>(op)) {
+    llvm::StringRef kind = op->getAttrOfType<mlir::StringAttr>("kind").getValue();
+    bool fromLogits = op->hasAttr("from_logits");
+    Tensor pr = get(op->getOperand(0)), tg = get(op->getOperand(1));
+    int r = pr.rank();
+    H::Expr count = 1, rows = 1;
+    for (int i = 0; i < r; ++i)
+      count = count * pr.extents[i];
+    for (int i = 0; i + 1 < r; ++i)
+      rows = rows * pr.extents[i];
+    bool perRow = kind == "categorical_cross_entropy" ||
+                  kind == "sparse_categorical_cross_entropy";
+    H::RDom rc(0, pr.extents[r - 1], "c");
+    std::vector<H::Expr> lead(pr.extents.begin(), pr.extents.end() - 1);
+    auto row = [&](const std::vector<H::Expr> &idx, H::Expr c) {
+      std::vector<H::Expr> s(idx.begin(), idx.begin() + (r - 1));
+      s.push_back(c);
+      return s;
+    };
+    auto leadOf = [&](const std::vector<H::Expr> &idx) {
+      return std::vector<H::Expr>(idx.begin(), idx.begin() + (r - 1));
+    };
+    if (auto acc = dyn_cast<AccuracyOp>(op)) {
+      H::Expr hits;
+      H::Region region;
+      if (kind == "binary_cross_entropy") {
+        for (int i = 0; i < r; ++i)
+          region.push_back(H::Range(0, pr.extents[i]));
+        H::RDom all(region, "all");
+        std::vector<H::Expr> at;
+        for (int i = 0; i < r; ++i)
+          at.push_back(all[i]);
+        H::Expr predicted = pr(at) > (fromLogits ? 0.0f : 0.5f);
+        H::Expr actual = H::cast<float>(tg(at)) > 0.5f;
+        hits = H::sum(H::select(predicted == actual, 1.0f, 0.0f));
+        return define(name, {}, type,
+                      [&](const std::vector<H::Expr> &) { return hits / H::cast<float>(count); });
+      }
+      // Per row: argmax of the predictions against the label / target argmax.
+      Tensor best = define("acc_argmax", lead, H::Int(32), [&](const std::vector<H::Expr> &idx) {
+        return H::argmax(pr(row(idx, rc)))[0];
+      });
+      Tensor hit = define("acc_hit", lead, type, [&](const std::vector<H::Expr> &idx) {
+        H::Expr want = kind == "sparse_categorical_cross_entropy"
+                           ? H::cast<int>(tg(idx))
+                           : H::Expr(H::argmax(H::cast<float>(tg(row(idx, rc))))[0]);
+        return H::select(best(idx) == want, 1.0f, 0.0f);
+      });
+      reductions.push_back({best.func, -1});
+      reductions.push_back({hit.func, -1});
+      if (r == 1)
+        return define(name, {}, type, [&](const std::vector<H::Expr> &) { return hit({}); });
+      for (int i = 0; i + 1 < r; ++i)
+        region.push_back(H::Range(0, pr.extents[i]));
+      H::RDom rn(region, "n");
+      std::vector<H::Expr> at;
+      for (int i = 0; i + 1 < r; ++i)
+        at.push_back(rn[i]);
+      return define(name, {}, type, [&](const std::vector<H::Expr> &) {
+        return H::sum(hit(at)) / H::cast<float>(rows);
+      });
+    }
+    Tensor g = get(op->getOperand(2));
+    H::Expr scale = g({}) / H::cast<float>(perRow ? rows : count);
+    if (!perRow) {
+      return define(name, pr.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
+        H::Expr p = pr(idx), t = H::cast<float>(tg(idx));
+        if (kind == "mse")
+          return 2.0f * (p - t) * scale;
+        if (fromLogits)
+          return (sigmoid(p) - t) * scale;
+        // torch's binary_cross_entropy backward: eps-clamped denominator.
+        return (p - t) / H::max((1.0f - p) * p, 1e-12f) * scale;
+      });
+    }
+    // Row softmax (from logits), and the sum of each row's targets.
+    Tensor mx = define("lg_max", lead, type, [&](const std::vector<H::Expr> &idx) {
+      return H::maximum(pr(row(idx, rc)));
+    });
+    Tensor se = define("lg_sumexp", lead, type, [&](const std::vector<H::Expr> &idx) {
+      return H::sum(H::exp(pr(row(idx, rc)) - mx(idx)));
+    });
+    if (fromLogits) {
+      reductions.push_back({mx.func, -1});
+      reductions.push_back({se.func, -1});
+    }
+    Tensor tsum;
+    if (kind == "categorical_cross_entropy") {
+      tsum = define("lg_tsum", lead, type, [&](const std::vector<H::Expr> &idx) {
+        return H::sum(H::cast<float>(tg(row(idx, rc))));
+      });
+      reductions.push_back({tsum.func, -1});
+    }
+    return define(name, pr.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
+      std::vector<H::Expr> li = leadOf(idx);
+      H::Expr c = idx[r - 1];
+      H::Expr t = kind == "sparse_categorical_cross_entropy"
+                      ? H::select(H::cast<int>(tg(li)) == c, 1.0f, 0.0f)
+                      : H::cast<float>(tg(idx));
+      if (!fromLogits)
+        return -t / pr(idx) * scale;
+      H::Expr sm = H::exp(pr(idx) - mx(li)) / se(li);
+      H::Expr total = kind == "sparse_categorical_cross_entropy" ? H::Expr(1.0f) : tsum(li);
+      return (sm * total - t) * scale;
+    });
+  }
+
   throw Unsupported("'" + op->getName().getStringRef().str() +
                     "' has no Halide lowering");
 }

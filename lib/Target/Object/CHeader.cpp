@@ -8,6 +8,17 @@
 
 namespace dlc {
 
+/// A tensor's name as a C parameter name (`d_fc1.weight` -> `d_fc1_weight`).
+static std::string cIdentifier(llvm::StringRef name) {
+  std::string s = name.str();
+  for (char &c : s)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  if (s.empty() || llvm::isDigit(s[0]))
+    s = "t_" + s;
+  return s;
+}
+
 static std::string shapeOf(const std::vector<std::string> &dims) {
   return "[" + llvm::join(dims, ", ") + "]";
 }
@@ -67,7 +78,26 @@ std::string emitCHeader(const ModelInterface &m) {
 
   for (auto &e : m.entries) {
     os << "/* " << e.name << ": ";
-    os << (e.name == "forward" ? "inference" : "the training loss") << ".\n *\n";
+    llvm::StringRef n = e.name;
+    if (n == "forward")
+      os << "inference (dropout off)";
+    else if (n == "loss")
+      os << "the loss, in inference mode";
+    else if (n == "train_step")
+      os << "one training step. Runs the model in training mode (dropout\n"
+         << " * on, a new mask each step), back-propagates the loss (dl-autodiff) and\n"
+         << " * applies the optimizer to every trainable parameter; parameters and\n"
+         << " * optimizer state change in place. Writes the loss before the update.\n"
+         << " * The learning rate is the parameter \"optimizer.learning_rate\" (f32[],\n"
+         << " * " << p << "_set_param)";
+    else if (n == "evaluate")
+      os << "the loss and accuracy in inference mode; changes nothing";
+    else if (n.ends_with("_grad"))
+      os << "the loss of `" << n.drop_back(5) << "` and its gradients (d_<name>) with\n"
+         << " * respect to every trainable parameter and float input; changes nothing";
+    else
+      os << "an entry point";
+    os << ".\n *\n";
     for (auto &t : e.inputs)
       os << " *   " << t.name << ": " << t.dtype << shapeOf(t.dims) << " (input)\n";
     for (auto &t : e.outputs)
@@ -84,11 +114,11 @@ std::string emitCHeader(const ModelInterface &m) {
        << " * of range), DLC_ERROR_OUT_OF_MEMORY, DLC_ERROR_KERNEL. */\n";
     os << "int32_t " << p << "_" << e.name << "(" << p << "_model *model";
     for (auto &sym : e.symbols)
-      os << ", int64_t " << sym;
+      os << ", int64_t " << cIdentifier(sym);
     for (auto &t : e.inputs)
-      os << ",\n    const " << t.cType << " *" << t.name;
+      os << ",\n    const " << t.cType << " *" << cIdentifier(t.name);
     for (auto &t : e.outputs)
-      os << ",\n    " << t.cType << " *" << t.name;
+      os << ",\n    " << t.cType << " *" << cIdentifier(t.name);
     os << ");\n\n";
     os << "/* Bytes of the arena " << p << "_" << e.name
        << " needs for these dims, or -1 if a\n * tensor would exceed 2^31 - 1 elements. */\n"
@@ -96,7 +126,7 @@ std::string emitCHeader(const ModelInterface &m) {
     if (e.symbols.empty())
       os << "void";
     for (size_t i = 0; i < e.symbols.size(); ++i)
-      os << (i ? ", " : "") << "int64_t " << e.symbols[i];
+      os << (i ? ", " : "") << "int64_t " << cIdentifier(e.symbols[i]);
     os << ");\n\n";
   }
 
@@ -106,8 +136,11 @@ std::string emitCHeader(const ModelInterface &m) {
     for (int64_t d : prm.shape)
       dims.push_back(std::to_string(d));
     os << " *   " << prm.name << ": f32" << shapeOf(dims) << ", " << prm.init
-       << (prm.trainable ? "" : ", non-trainable") << "\n";
+       << (prm.state ? ", training state" : prm.trainable ? "" : ", non-trainable") << "\n";
   }
+  if (llvm::any_of(m.params, [](const InterfaceParam &p) { return p.state; }))
+    os << " * Training state is saved with the parameters (a checkpoint that\n"
+       << " * resumes training exactly) and is optional when loading weights.\n";
   os << " */\n"
      << "int64_t " << p << "_num_params(void);\n"
      << "/* The i-th parameter's name, or NULL if i is out of range. */\n"

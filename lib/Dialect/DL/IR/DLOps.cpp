@@ -341,6 +341,7 @@ DL_UNARY_FOLD(RsqrtOp, 1.0f / std::sqrt(x))
 DL_UNARY_FOLD(TanhOp, std::tanh(x))
 DL_UNARY_FOLD(SigmoidOp, 1.0f / (1.0f + std::exp(-x)))
 DL_UNARY_FOLD(ReluOp, x > 0 ? x : (std::isnan(x) ? x : 0.0f))
+DL_UNARY_FOLD(StepOp, x > 0 ? 1.0f : 0.0f)
 #undef DL_UNARY_FOLD
 
 OpFoldResult CastOp::fold(FoldAdaptor) {
@@ -792,3 +793,53 @@ DL_LOSS_INFER(SparseCategoricalCrossEntropyOp, SparseCategoricalCrossEntropy)
 
 #define GET_OP_CLASSES
 #include "dlc/Dialect/DL/IR/DLOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Training ops
+//===----------------------------------------------------------------------===//
+
+static bool isLossKind(StringRef kind) {
+  return kind == "mse" || kind == "binary_cross_entropy" ||
+         kind == "categorical_cross_entropy" ||
+         kind == "sparse_categorical_cross_entropy";
+}
+
+LogicalResult LossGradOp::verify() {
+  if (!isLossKind(getKind()))
+    return emitOpError("unknown loss kind '") << getKind() << "'";
+  return success();
+}
+
+LogicalResult AccuracyOp::verify() {
+  if (!isLossKind(getKind()) || getKind() == "mse")
+    return emitOpError("accuracy needs a classification loss kind, got '")
+           << getKind() << "'";
+  return success();
+}
+
+LogicalResult BroadcastLikeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto ref = cast<RankedTensorType>(getReference().getType());
+  auto out = cast<RankedTensorType>(getType());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("result element type must be the input's");
+  if (out.getRank() != ref.getRank() || in.getRank() > ref.getRank())
+    return emitOpError("result must have the reference's rank, at least the "
+                       "input's");
+  for (int64_t i = 0; i < out.getRank(); ++i)
+    if (!out.isDynamicDim(i) && !ref.isDynamicDim(i) &&
+        out.getDimSize(i) != ref.getDimSize(i))
+      return emitOpError("result dim ") << i << " differs from the reference's";
+  return success();
+}
+
+LogicalResult AssignOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto param = symbolTable.lookupNearestSymbolFrom<ParameterOp>(*this, getNameAttr());
+  if (!param)
+    return emitOpError("'") << getName() << "' is not a dl.parameter";
+  if (param.getType() != getValue().getType())
+    return emitOpError("value type ") << getValue().getType()
+                                      << " differs from the parameter's "
+                                      << param.getType();
+  return success();
+}

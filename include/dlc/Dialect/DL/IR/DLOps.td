@@ -49,6 +49,31 @@ def DL_ShapeInferenceOpInterface : OpInterface<"ShapeInferenceOpInterface"> {
 
 def DL_InferShape : DeclareOpInterfaceMethods<DL_ShapeInferenceOpInterface>;
 
+// Reverse-mode differentiation (dl-autodiff): each differentiable op builds
+// its own vector-Jacobian product in dl, next to the op (DLOpsVJP.cpp).
+def DL_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
+  let cppNamespace = "::dlc::dl";
+  let description = [{
+    An op that can build its vector-Jacobian product (VJP): given the
+    cotangents of its results, the cotangents of its operands, as dl ops
+    built at the builder's insertion point.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds the operand cotangents. `resultCotangents[i]` is the
+        cotangent of result i, or null where no gradient reaches it (zero).
+        Sets `operandCotangents` to one value per operand, null where the
+        operand gets none (it is not differentiable, e.g. integer labels).
+        Fails with a diagnostic on the op when the VJP cannot be built.
+      }], "::llvm::LogicalResult", "buildVJP",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::Value>":$resultCotangents,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandCotangents)>
+  ];
+}
+
+def DL_Differentiable : DeclareOpInterfaceMethods<DL_DifferentiableOpInterface>;
+
 //===----------------------------------------------------------------------===//
 // Constants, parameters and the model interface
 //===----------------------------------------------------------------------===//
@@ -82,7 +107,9 @@ def DL_ParameterOp : DL_Op<"parameter",
     computed as in PyTorch's `_calculate_fan_in_and_fan_out` for the
     `[out, in, ...]` layouts dl uses. Optional `mean`, `stddev`, `minval`,
     `maxval` and `value` tune the plain distributions (defaults as in Keras:
-    normal N(0, 0.05), uniform U(-0.05, 0.05)).
+    normal N(0, 0.05), uniform U(-0.05, 0.05)). `state` marks training
+    state (optimizer moments, step counters): saved in checkpoints, optional
+    when weights are loaded.
 
     ```mlir
     dl.parameter @"fc1.weight" : tensor<128x784xf32> = glorot_uniform
@@ -94,6 +121,7 @@ def DL_ParameterOp : DL_Op<"parameter",
                        TypeAttrOf<DL_FloatTensor>:$type,
                        DL_InitializerAttr:$initializer,
                        UnitAttr:$non_trainable,
+                       UnitAttr:$state,
                        OptionalAttr<F64Attr>:$value,
                        OptionalAttr<F64Attr>:$mean,
                        OptionalAttr<F64Attr>:$stddev,
@@ -101,7 +129,7 @@ def DL_ParameterOp : DL_Op<"parameter",
                        OptionalAttr<F64Attr>:$maxval);
   let assemblyFormat = [{
     $sym_name `:` $type `=` $initializer (`non_trainable` $non_trainable^)?
-    attr-dict
+    (`state` $state^)? attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -156,7 +184,7 @@ def DL_OptimizerOp : DL_Op<"optimizer", [HasParent<"::mlir::ModuleOp">]> {
 
 class DL_BinaryOp<string mnemonic, string sym, list<Trait> traits = []>
     : DL_Op<mnemonic, !listconcat([Pure, SameOperandsElementType,
-                                   DL_InferShape], traits)> {
+                                   DL_InferShape, DL_Differentiable], traits)> {
   let summary = "elementwise `" # sym # "` with NumPy broadcasting";
   let description = [{
     Applies the operation elementwise; operands broadcast as in NumPy.
@@ -180,7 +208,8 @@ def DL_PowOp : DL_BinaryOp<"pow", "pow">;
 def DL_MaximumOp : DL_BinaryOp<"maximum", "max", [Commutative]>;
 def DL_MinimumOp : DL_BinaryOp<"minimum", "min", [Commutative]>;
 
-class DL_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+class DL_UnaryOp<string mnemonic, string formula,
+                 list<Trait> traits = [DL_Differentiable]>
     : DL_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType],
                                   traits)> {
   let summary = "elementwise " # formula;
@@ -206,6 +235,7 @@ def DL_RsqrtOp : DL_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 def DL_TanhOp : DL_UnaryOp<"tanh", "tanh(x)">;
 def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "the logistic sigmoid 1 / (1 + e^-x)">;
 def DL_ReluOp : DL_UnaryOp<"relu", "max(x, 0)">;
+def DL_StepOp : DL_UnaryOp<"step", "the unit step: 1 where x > 0, else 0 (a mask in gradients)">;
 
 def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   let summary = "elementwise GELU";
@@ -227,7 +257,7 @@ def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType]> {
       "$input (`approximate` `=` $approximate^)? attr-dict `:` type($input)";
 }
 
-def DL_CastOp : DL_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+def DL_CastOp : DL_Op<"cast", [Pure, SameOperandsAndResultShape, DL_Differentiable]> {
   let summary = "converts the element type";
   let description = [{
     Converts each element: integer to float exactly where representable,
@@ -247,7 +277,8 @@ def DL_CastOp : DL_Op<"cast", [Pure, SameOperandsAndResultShape]> {
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def DL_MatmulOp : DL_Op<"matmul", [Pure, SameOperandsElementType, DL_InferShape]> {
+def DL_MatmulOp : DL_Op<"matmul", [Pure, SameOperandsElementType, DL_InferShape,
+                                   DL_Differentiable]> {
   let summary = "matrix product of two rank-2 tensors";
   let description = [{
     `[M, K] @ [K, N] -> [M, N]`.
@@ -263,7 +294,7 @@ def DL_MatmulOp : DL_Op<"matmul", [Pure, SameOperandsElementType, DL_InferShape]
 }
 
 def DL_BatchMatmulOp : DL_Op<"batch_matmul",
-    [Pure, SameOperandsElementType, DL_InferShape]> {
+    [Pure, SameOperandsElementType, DL_InferShape, DL_Differentiable]> {
   let summary = "batched matrix product with broadcast batch dims";
   let description = [{
     `[..., M, K] @ [..., K, N] -> [..., M, N]`; the leading (batch) dims
@@ -285,7 +316,7 @@ def DL_BatchMatmulOp : DL_Op<"batch_matmul",
 //===----------------------------------------------------------------------===//
 
 class DL_ReduceOp<string mnemonic, string what>
-    : DL_Op<mnemonic, [Pure, DL_InferShape]> {
+    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = what # " over the given axes";
   let description = [{
     Reduces over `axes` (all axes when empty; negative axes count from the
@@ -309,7 +340,7 @@ def DL_ReduceMeanOp : DL_ReduceOp<"reduce_mean", "arithmetic mean">;
 def DL_ReduceMaxOp : DL_ReduceOp<"reduce_max", "maximum">;
 
 class DL_SoftmaxLikeOp<string mnemonic, string formula>
-    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType, DL_Differentiable]> {
   let summary = formula # " along one axis";
   let description = [{
     Computes }] # formula # [{ along `axis`, with the maximum subtracted
@@ -378,7 +409,7 @@ def DL_LayerNormOp : DL_Op<"layer_norm", [Pure, DL_InferShape]> {
   }];
 }
 
-def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType]> {
+def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType, DL_Differentiable]> {
   let summary = "inverted dropout";
   let description = [{
     In training, zeroes each element with probability `rate` and scales the
@@ -400,7 +431,7 @@ def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType]> {
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_InferShape]> {
+def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "reshapes to a new shape with the same element count";
   let description = [{
     ONNX Reshape semantics: `0` copies the input's dim at the same index and
@@ -419,7 +450,7 @@ def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_InferShape]> {
   let hasCanonicalizer = 1;
 }
 
-def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_InferShape]> {
+def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "permutes the dims";
   let description = [{
     Output dim `i` is input dim `perm[i]`.
@@ -436,7 +467,7 @@ def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_InferShape]> {
   let hasCanonicalizer = 1;
 }
 
-def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_InferShape]> {
+def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "broadcasts to a larger shape";
   let description = [{
     torch.Tensor.expand semantics: size-1 dims grow, new leading dims are
@@ -453,7 +484,8 @@ def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_InferShape]> {
   let hasFolder = 1;
 }
 
-def DL_ConcatOp : DL_Op<"concat", [Pure, SameOperandsElementType, DL_InferShape]> {
+def DL_ConcatOp : DL_Op<"concat", [Pure, SameOperandsElementType, DL_InferShape,
+                                   DL_Differentiable]> {
   let summary = "concatenates tensors along an axis";
   let description = [{
     ```mlir
@@ -616,7 +648,7 @@ def DL_LSTMOp : DL_Op<"lstm", [Pure, DL_InferShape]> {
 
 class DL_LossOp<string mnemonic, string what, dag extraArgs = (ins),
                 string extraFormat = "">
-    : DL_Op<mnemonic, [Pure, DL_InferShape]> {
+    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = what # ", averaged over the batch";
   let arguments = !con((ins DL_FloatTensor:$predictions, DL_Tensor:$targets),
                        extraArgs);
@@ -674,6 +706,168 @@ def DL_SparseCategoricalCrossEntropyOp : DL_LossOp<
     ```mlir
     %l = dl.sparse_categorical_cross_entropy %logits, %labels from_logits : (tensor<?x10xf32>, tensor<?xi32>) -> tensor<f32>
     ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Training: gradients of fused ops, randomness, optimizer updates, state
+//===----------------------------------------------------------------------===//
+
+def DL_LossGradOp : DL_Op<"loss_grad", [Pure, AllTypesMatch<["predictions", "output"]>]> {
+  let summary = "the gradient of a loss with respect to its predictions";
+  let description = [{
+    `g * d loss / d predictions` for the loss `kind` (`mse`,
+    `binary_cross_entropy`, `categorical_cross_entropy`,
+    `sparse_categorical_cross_entropy`), where `g` is the scalar cotangent
+    of the loss: built by the losses' VJPs, e.g. `(softmax(z) - onehot(y)) *
+    g / N` for sparse categorical cross-entropy from logits.
+
+    ```mlir
+    %dz = dl.loss_grad "sparse_categorical_cross_entropy" %z, %y, %g from_logits
+        : (tensor<?x10xf32>, tensor<?xi32>, tensor<f32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, DL_FloatTensor:$predictions,
+                       DL_Tensor:$targets, DL_ScalarTensor:$cotangent,
+                       UnitAttr:$from_logits);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $kind $predictions `,` $targets `,` $cotangent (`from_logits` $from_logits^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def DL_AccuracyOp : DL_Op<"accuracy", [Pure]> {
+  let summary = "the fraction of correct predictions";
+  let description = [{
+    For the classification loss `kind`: argmax over the last dim equal to
+    the label (`sparse_categorical_cross_entropy`), to the target's argmax
+    (`categorical_cross_entropy`), or prediction > 0.5 (> 0 from logits)
+    equal to target > 0.5 (`binary_cross_entropy`), averaged over all
+    predictions, as Keras's accuracy metrics.
+
+    ```mlir
+    %acc = dl.accuracy "sparse_categorical_cross_entropy" %z, %y from_logits
+        : (tensor<?x10xf32>, tensor<?xi32>) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, DL_FloatTensor:$predictions,
+                       DL_Tensor:$targets, UnitAttr:$from_logits);
+  let results = (outs DL_ScalarTensor:$output);
+  let assemblyFormat = [{
+    $kind $predictions `,` $targets (`from_logits` $from_logits^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def DL_BroadcastLikeOp : DL_Op<"broadcast_like", [Pure, DL_Differentiable]> {
+  let summary = "broadcasts a tensor to the run-time shape of another";
+  let description = [{
+    NumPy broadcasting of `input` to `reference`'s shape (only the shape of
+    `reference` is used), also where that shape is dynamic: VJPs use it to
+    spread a reduced cotangent back over the reduced dims.
+
+    ```mlir
+    %g2 = dl.broadcast_like %g, %x : (tensor<?x1xf32>, tensor<?x10xf32>) -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_Tensor:$input, DL_Tensor:$reference);
+  let results = (outs DL_Tensor:$output);
+  let assemblyFormat = [{
+    $input `,` $reference attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def DL_DropoutMaskOp : DL_Op<"dropout_mask",
+    [Pure, AllTypesMatch<["input", "output"]>, DL_Differentiable]> {
+  let summary = "a random inverted-dropout mask";
+  let description = [{
+    For each element of `input`'s shape: 0 with probability `rate`, else
+    `1 / (1 - rate)` (Srivastava et al. 2014). The draw is a hash of the
+    element's index, `salt` (one per dropout op) and `seed` (a scalar the
+    train step advances), so the backward pass recomputes the same mask
+    instead of saving it. Only `input`'s shape is used.
+
+    ```mlir
+    %mask = dl.dropout_mask %x, %seed rate = 2.000000e-01 salt = 1
+        : (tensor<?x128xf32>, tensor<f32>) -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_ScalarTensor:$seed,
+                       F64Attr:$rate, I64Attr:$salt);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $seed `rate` `=` $rate `salt` `=` $salt attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_AssignOp : DL_Op<"assign", [DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+                                   MemoryEffects<[MemWrite]>]> {
+  let summary = "writes a new value into a parameter";
+  let description = [{
+    Stores `value` into the parameter `name` when the entry point returns;
+    every `dl.param` of the same function reads the value from before the
+    call. Optimizer updates and training counters use it.
+
+    ```mlir
+    dl.assign @"fc1.weight", %w1 : tensor<128x784xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name, DL_FloatTensor:$value);
+  let assemblyFormat = "$name `,` $value attr-dict `:` type($value)";
+}
+
+def DL_AdamUpdateOp : DL_Op<"adam_update",
+    [Pure, AllTypesMatch<["param", "grad", "m", "v", "new_param", "new_m", "new_v"]>]> {
+  let summary = "one Adam / AdamW step for one parameter";
+  let description = [{
+    Kingma & Ba 2015, as torch.optim.Adam (AdamW, Loshchilov & Hutter 2019,
+    with `weight_decay`): with step `t` (already counting this step) and
+    learning rate `lr` (scalars),
+    `m' = b1 m + (1 - b1) g`, `v' = b2 v + (1 - b2) g^2`,
+    `p' = p (1 - lr wd) - lr (m' / (1 - b1^t)) / (sqrt(v' / (1 - b2^t)) + eps)`.
+
+    ```mlir
+    %p1, %m1, %v1 = dl.adam_update %p, %g, %m, %v, %t, %lr {beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-07 : f64, weight_decay = 0.0 : f64}
+        : tensor<10xf32>, tensor<f32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$param, DL_FloatTensor:$grad,
+                       DL_FloatTensor:$m, DL_FloatTensor:$v,
+                       DL_ScalarTensor:$step, DL_ScalarTensor:$learning_rate,
+                       F64Attr:$beta1, F64Attr:$beta2, F64Attr:$epsilon,
+                       F64Attr:$weight_decay);
+  let results = (outs DL_FloatTensor:$new_param, DL_FloatTensor:$new_m,
+                      DL_FloatTensor:$new_v);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $m `,` $v `,` $step `,` $learning_rate attr-dict `:`
+    type($param) `,` type($step) `,` type($learning_rate)
+  }];
+}
+
+def DL_SGDUpdateOp : DL_Op<"sgd_update",
+    [Pure, AllTypesMatch<["param", "grad", "buffer", "new_param", "new_buffer"]>]> {
+  let summary = "one SGD step (momentum, Nesterov) for one parameter";
+  let description = [{
+    As torch.optim.SGD: `b' = momentum b + g`; `p' = p - lr (g + momentum b')`
+    with `nesterov`, else `p' = p - lr b'` (with momentum 0, `p - lr g`).
+
+    ```mlir
+    %p1, %b1 = dl.sgd_update %p, %g, %b, %lr {momentum = 0.9 : f64}
+        : tensor<10xf32>, tensor<f32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$param, DL_FloatTensor:$grad,
+                       DL_FloatTensor:$buffer, DL_ScalarTensor:$learning_rate,
+                       F64Attr:$momentum, UnitAttr:$nesterov);
+  let results = (outs DL_FloatTensor:$new_param, DL_FloatTensor:$new_buffer);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $buffer `,` $learning_rate attr-dict `:`
+    type($param) `,` type($learning_rate)
   }];
 }
 
