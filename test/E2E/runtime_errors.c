@@ -120,7 +120,10 @@ int main(int argc, char **argv) {
   EXPECT_STATUS(fashion_mlp_get_param(m, NULL, small, 10), DLC_ERROR_INVALID_ARGUMENT, m, "`name` is NULL");
   EXPECT_STATUS(fashion_mlp_set_param(m, "fc2.bias", NULL, 10), DLC_ERROR_INVALID_ARGUMENT, m, "NULL");
   if (fashion_mlp_param_numel("fc1.weight") != 128 * 784 || fashion_mlp_param_numel("nope") != -1 ||
-      fashion_mlp_num_params() != 4 || fashion_mlp_param_name(4) != NULL) {
+      /* 4 parameters + training state: step, learning rate, RNG seed, and
+         Adam's m and v for each parameter */
+      fashion_mlp_num_params() != 15 || fashion_mlp_param_name(15) != NULL ||
+      fashion_mlp_param_numel("optimizer.fc1.weight.m") != 128 * 784) {
     fprintf(stderr, "FAIL: parameter introspection\n");
     ++failures;
   }

@@ -274,23 +274,31 @@ LogicalResult ReduceSumOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
 
 LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
                                      SmallVectorImpl<Value> &out) {
+  Location l = getLoc();
   auto in = tensorType(getInput());
+  Type et = in.getElementType();
   int64_t count = 1, r = in.getRank();
+  bool dynamic = false;
   for (int64_t i = 0; i < r; ++i) {
     bool reduced = getAxes().empty() || llvm::is_contained(getAxes(), i) ||
                    llvm::is_contained(getAxes(), i - r);
-    if (!reduced)
-      continue;
-    if (in.isDynamicDim(i))
-      return emitOpError("VJP: the mean over dynamic dim ")
-             << i << " is not differentiable yet";
-    count *= in.getDimSize(i);
+    if (reduced && in.isDynamicDim(i))
+      dynamic = true;
+    else if (reduced)
+      count *= in.getDimSize(i);
   }
-  auto g = keepDims(b, getLoc(), cts[0], *this, in, getAxes(), getKeepDims());
+  auto g = keepDims(b, l, cts[0], *this, in, getAxes(), getKeepDims());
   if (failed(g))
     return failure();
-  Value scaled = mul(b, getLoc(), *g, scalar(b, getLoc(), in.getElementType(), 1.0 / count));
-  out.push_back(broadcastLike(b, getLoc(), scaled, getInput()));
+  Value scaled;
+  if (!dynamic) {
+    scaled = mul(b, l, *g, scalar(b, l, et, 1.0 / count));
+  } else {
+    // A run-time count: the sum of ones over the reduced dims.
+    Value ones = broadcastLike(b, l, scalar(b, l, et, 1.0), getInput());
+    scaled = div(b, l, *g, reduceSum(b, l, ones, getAxes(), true));
+  }
+  out.push_back(broadcastLike(b, l, scaled, getInput()));
   return success();
 }
 

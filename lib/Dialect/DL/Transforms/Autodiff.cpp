@@ -33,7 +33,7 @@ bool isFloatTensor(Value v) {
 
 FailureOr<SmallVector<Value>>
 dlc::dl::buildGradients(OpBuilder &b, Value loss,
-                        ArrayRef<SmallVector<Value, 1>> wrt) {
+                        ArrayRef<SmallVector<Value, 1>> wrt, Operation **missingVJP) {
   Block *block = loss.getParentBlock();
   SmallVector<Operation *> ops;
   for (Operation &op : *block)
@@ -85,10 +85,15 @@ dlc::dl::buildGradients(OpBuilder &b, Value loss,
     if (!active || !any)
       continue;
     auto diff = dyn_cast<DifferentiableOpInterface>(op);
-    if (!diff)
+    if (!diff) {
+      if (missingVJP) {
+        *missingVJP = op;
+        return failure();
+      }
       return op->emitOpError("is on a gradient path to the loss but has no "
                              "VJP (DifferentiableOpInterface)"),
              failure();
+    }
     SmallVector<Value> operandCts;
     if (failed(diff.buildVJP(b, cts, operandCts)))
       return failure();
@@ -191,10 +196,17 @@ struct AutodiffPass : public dlc::dl::impl::DLAutodiffBase<AutodiffPass> {
           grad.getArgAttrOfType<ArrayAttr>(i, DLDialect::kDimsAttrName)));
     }
     b.setInsertionPoint(ret);
-    auto grads = buildGradients(b, loss, wrt);
+    Operation *missing = nullptr;
+    auto grads = buildGradients(b, loss, wrt, &missing);
     if (failed(grads)) {
       grad.erase();
-      return failure();
+      if (!missing)
+        return failure();
+      // Inference still compiles; the gradient waits for the op's VJP.
+      mlir::emitWarning(missing->getLoc())
+          << "no gradient entry point for '" << entry << "': '"
+          << missing->getName() << "' has no VJP yet";
+      return success();
     }
     SmallVector<Value> results = {loss};
     results.append(grads->begin(), grads->end());

@@ -27,12 +27,15 @@ struct TrainStepPass : public dlc::dl::impl::DLTrainStepBase<TrainStepPass> {
     OpBuilder::InsertionGuard g(*b);
     b->setInsertionPoint(*module.getOps<func::FuncOp>().begin());
     auto init = value ? Initializer::constant : Initializer::zeros;
-    return b->create<ParameterOp>(
+    return declared.emplace_back(b->create<ParameterOp>(
         module.getLoc(), b->getStringAttr(name), TypeAttr::get(type),
         InitializerAttr::get(b->getContext(), init), b->getUnitAttr(),
         b->getUnitAttr(), value ? b->getF64FloatAttr(*value) : FloatAttr(),
-        FloatAttr(), FloatAttr(), FloatAttr(), FloatAttr());
+        FloatAttr(), FloatAttr(), FloatAttr(), FloatAttr()));
   }
+  /// The state parameters declared so far (removed again if no train step
+  /// can be built).
+  SmallVector<ParameterOp> declared;
 
   Value read(ParameterOp p) {
     return b->create<ParamOp>(p.getLoc(), p.getTensorType(),
@@ -156,9 +159,20 @@ struct TrainStepPass : public dlc::dl::impl::DLTrainStepBase<TrainStepPass> {
         reads.push_back(read(p));
       wrt.push_back(reads);
     }
-    auto grads = buildGradients(*b, loss, wrt);
-    if (failed(grads))
-      return failure();
+    Operation *missing = nullptr;
+    auto grads = buildGradients(*b, loss, wrt, &missing);
+    if (failed(grads)) {
+      fn.erase();
+      for (ParameterOp p : declared)
+        p.erase();
+      declared.clear();
+      if (!missing)
+        return failure();
+      // Inference still compiles; training waits for the op's VJP.
+      mlir::emitWarning(missing->getLoc())
+          << "no train_step: '" << missing->getName() << "' has no VJP yet";
+      return success();
+    }
 
     Value step = b->create<AddOp>(loc, scalarType, read(stepP), scalar(loc, 1.0));
     b->create<AssignOp>(loc, FlatSymbolRefAttr::get(stepP.getSymNameAttr()), step);

@@ -15,9 +15,13 @@ namespace dlc::dl {
 /// (several dl.param ops may read one parameter). A group with no path to
 /// the loss gets zeros. Fails with a diagnostic on an op without a VJP that
 /// lies on a gradient path.
+/// With `missingVJP`, an op without a VJP is not an error: it is returned
+/// there (and the function fails without a diagnostic), so that callers can
+/// skip the gradient with a warning.
 mlir::FailureOr<llvm::SmallVector<mlir::Value>>
 buildGradients(mlir::OpBuilder &builder, mlir::Value loss,
-               llvm::ArrayRef<llvm::SmallVector<mlir::Value, 1>> wrt);
+               llvm::ArrayRef<llvm::SmallVector<mlir::Value, 1>> wrt,
+               mlir::Operation **missingVJP = nullptr);
 
 } // namespace dlc::dl
 
