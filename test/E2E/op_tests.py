@@ -11,6 +11,11 @@ Static dims are drawn from --seed (printed first); rerun with the same seed
 to reproduce a failure.
 
 Usage: op_tests.py DLC WORK_DIR [--cc CC] [--cflags FLAGS] [--only NAME] [--seed N]
+Each differentiable op is also checked backward: an entry point
+g<i>(args, ct) = sum(op(args) * ct) is differentiated by dl-autodiff, and
+the compiled g<i>_grad's gradients are compared with torch.autograd's at
+rtol = atol = 1e-4 (GRAD_TOL).
+
 Exit status 1 if any case fails; every mismatch is printed.
 """
 import argparse
@@ -23,6 +28,8 @@ import torch
 import torch.nn.functional as F
 
 BATCHES = (1, 5)
+# Gradients sum more terms than forward values: 1e-4, unless a case is looser.
+GRAD_TOL = 1e-4
 rng = np.random.default_rng(1234)
 # Static dims of the cases, drawn from --seed: mostly sizes that are not a
 # multiple of any vector width.
@@ -248,6 +255,18 @@ def result_types(case):
     return types
 
 
+def result_dims(case):
+    """Each result's dims: ints, or the symbol ("B", "T") a dim follows."""
+    base = reference(case, sample_inputs(case, {"B": 3, "T": 4}))
+    by_b = reference(case, sample_inputs(case, {"B": 6, "T": 4}))
+    by_t = reference(case, sample_inputs(case, {"B": 3, "T": 7}))
+    dims = []
+    for x, yb, yt in zip(base, by_b, by_t):
+        dims.append(["B" if p != q else "T" if p != r else p
+                     for p, q, r in zip(x.shape, yb.shape, yt.shape)])
+    return dims
+
+
 def symbols_of(case):
     syms = []
     for _, dims in case.inputs:
@@ -281,6 +300,70 @@ def entry(i, case):
     return (f'  func.func @t{i}({", ".join(args)}) -> ({", ".join(rtypes)}) '
             f'attributes {{dl.entry = "t{i}"}} {{\n    {body.strip()}\n'
             f'    return {rets} : {", ".join(rtypes)}\n  }}\n'), rtypes
+
+
+# Ops whose VJP is not implemented yet (or that have no float gradient).
+NO_GRAD = {"cast_f32_i32", "cast_i32_f32", "lstm", "gather", "gather_axis1", "embedding",
+           "conv2d", "conv2d_strided_dilated", "max_pool2d", "avg_pool2d",
+           "avg_pool2d_include_pad", "gelu", "gelu_tanh", "layer_norm", "layer_norm_2d",
+           "batch_norm", "slice", "slice_negative",
+           # The result's dim 0 is B + a: the cotangent argument cannot name it.
+           "concat_batch"}
+
+
+def grad_entry(i, case):
+    """g<i>(args..., ct) = sum(op(args) * ct): dl-autodiff adds g<i>_grad,
+    whose outputs are the loss and d/d(each float argument, then ct)."""
+    text, rtypes = entry(i, case)
+    dims = result_dims(case)[0]
+    text = text.replace(f"@t{i}(", f"@g{i}(", 1).replace(f'dl.entry = "t{i}"', f'dl.entry = "g{i}"')
+    names = ", ".join(f'"{d}"' if isinstance(d, str) else str(d) for d in dims)
+    rt = rtypes[0]
+    text = text.replace(") -> (", f", %ct: {rt} {{dl.name = \"ct\", dl.dims = [{names}]}}) -> (", 1)
+    head, ret = text.rsplit("    return ", 1)
+    head = head.replace(f") -> ({rt}) attributes", ") -> (tensor<f32>) attributes", 1)
+    body = (f"    %p = dl.mul %r0, %ct : ({rt}, {rt}) -> {rt}\n"
+            f"    %s = dl.reduce_sum %p axes = [] : ({rt}) -> tensor<f32>\n"
+            f"    return %s : tensor<f32>\n  }}\n")
+    return head + body
+
+
+def grad_driver_case(i, case):
+    syms = symbols_of(case)
+    lines = [f"  case {1000 + i}: {{"]
+    a = 2
+    call = [f"ops_g{i}_grad(m"]
+    for _ in syms:
+        call.append(f"atoll(argv[{a}])")
+        a += 1
+    n_in = len(case.inputs) + 1  # + ct
+    for k in range(n_in):
+        lines.append(f"    void *in{k} = slurp(argv[{a}]);")
+        call.append(f"in{k}")
+        a += 1
+    floats = [k for k, (dt, _) in enumerate(case.inputs) if dt == "f32"] + [n_in - 1]
+    outs = []
+    for k in range(1 + len(floats)):
+        lines.append(f"    void *out{k} = malloc(atol(argv[{a + 1}]) + 1);")
+        call.append(f"out{k}")
+        outs.append((k, a))
+        a += 2
+    lines.append("    rc = " + ", ".join(call) + ");")
+    for k, pos in outs:
+        lines.append(f"    if (rc == DLC_OK) spill(argv[{pos}], out{k}, atol(argv[{pos + 1}]));")
+    lines.append("    break;\n  }")
+    return "\n".join(lines)
+
+
+def grad_reference(case, arrays, ct):
+    ins = [t(a.copy()).requires_grad_(a.dtype == np.float32) for a in arrays]
+    out = case.ref(*ins)
+    out = out[0] if isinstance(out, tuple) else out
+    ct_t = t(ct.copy()).requires_grad_(True)
+    loss = (out * ct_t).sum()
+    loss.backward()
+    grads = [x.grad.numpy() for x, a in zip(ins, arrays) if a.dtype == np.float32]
+    return [np.array(loss.item(), np.float32)] + grads + [ct_t.grad.numpy()]
 
 
 DRIVER = r"""
@@ -356,6 +439,7 @@ def main():
     ap.add_argument("--cc", default="cc")
     ap.add_argument("--cflags", default="")
     ap.add_argument("--only")
+    ap.add_argument("--no-grad", action="store_true", help="forward checks only")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("DLC_OP_TEST_SEED", "1")),
                     help="draws the cases' static dims (default: $DLC_OP_TEST_SEED or 1)")
     args = ap.parse_args()
@@ -370,6 +454,9 @@ def main():
         module.append(text)
         driver_cases.append(driver_case(i, case, rtypes))
         rtypes_all.append(rtypes)
+        if case.name not in NO_GRAD and not args.no_grad:
+            module.append(grad_entry(i, case))
+            driver_cases.append(grad_driver_case(i, case))
     module.append("}\n")
     src = os.path.join(args.work, "ops.mlir")
     with open(src, "w") as f:
@@ -411,7 +498,41 @@ def main():
                     break
             else:
                 print(f"ok   {case.name} batch={batch}")
-    print(f"{len(all_cases)} ops x {len(BATCHES)} batches: {failures} failures")
+    grads = 0
+    for i, case in enumerate(all_cases):
+        if case.name in NO_GRAD or args.no_grad:
+            continue
+        grads += 1
+        for batch in BATCHES:
+            sizes = {"B": batch, "T": 3}
+            arrays = sample_inputs(case, sizes)
+            out = reference(case, arrays)[0]
+            ct = rng.standard_normal(out.shape).astype(np.float32)
+            expected = grad_reference(case, arrays, ct)
+            argv = [exe, str(1000 + i)] + [str(sizes[s]) for s in symbols_of(case)]
+            for k, a in enumerate(arrays + [ct]):
+                p = os.path.join(args.work, f"in{k}.bin")
+                a.tofile(p)
+                argv.append(p)
+            for k, e in enumerate(expected):
+                argv += [os.path.join(args.work, f"out{k}.bin"), str(e.nbytes)]
+            run = subprocess.run(argv, capture_output=True, text=True)
+            if run.returncode != 0:
+                print(f"FAIL grad {case.name} batch={batch}: {run.stderr.strip()}")
+                failures += 1
+                continue
+            tol = max(case.tol, GRAD_TOL)
+            for k, e in enumerate(expected):
+                got = np.fromfile(os.path.join(args.work, f"out{k}.bin"), e.dtype).reshape(e.shape)
+                if not np.allclose(got, e, rtol=tol, atol=tol):
+                    err = np.max(np.abs(got.astype(np.float64) - e))
+                    print(f"FAIL grad {case.name} batch={batch} output {k}: max |error| "
+                          f"{err:.3g} > {tol:g}")
+                    failures += 1
+                    break
+            else:
+                print(f"ok   grad {case.name} batch={batch}")
+    print(f"{len(all_cases)} ops x {len(BATCHES)} batches, {grads} gradients: {failures} failures")
     return 1 if failures else 0
 
 

@@ -367,6 +367,9 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         region.push_back(H::Range(0, a.extents[i]));
         count = count * a.extents[i];
       }
+    if (region.empty()) // nothing to reduce (a scalar)
+      return define(name, a.extents, type,
+                    [&](const std::vector<H::Expr> &idx) { return a(idx); });
     H::RDom rd(region, "r");
     std::vector<H::Expr> ext;
     for (int i = 0; i < r; ++i)
@@ -856,6 +859,17 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     }
     Tensor g = get(op->getOperand(2));
     H::Expr scale = g({}) / H::cast<float>(perRow ? rows : count);
+    bool wrtTargets = op->hasAttr("wrt_targets");
+    if (wrtTargets && !perRow) {
+      return define(name, pr.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
+        H::Expr p = pr(idx), t = H::cast<float>(tg(idx));
+        if (kind == "mse")
+          return -2.0f * (p - t) * scale;
+        if (fromLogits)
+          return -p * scale;
+        return -(H::max(H::log(p), -100.0f) - H::max(H::log(1.0f - p), -100.0f)) * scale;
+      });
+    }
     if (!perRow) {
       return define(name, pr.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
         H::Expr p = pr(idx), t = H::cast<float>(tg(idx));
@@ -885,6 +899,12 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       });
       reductions.push_back({tsum.func, -1});
     }
+    if (wrtTargets) // categorical cross-entropy: -log p per class
+      return define(name, pr.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
+        std::vector<H::Expr> li = leadOf(idx);
+        H::Expr logp = fromLogits ? pr(idx) - mx(li) - H::log(se(li)) : H::log(pr(idx));
+        return -logp * scale;
+      });
     return define(name, pr.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
       std::vector<H::Expr> li = leadOf(idx);
       H::Expr c = idx[r - 1];

@@ -807,6 +807,11 @@ static bool isLossKind(StringRef kind) {
 LogicalResult LossGradOp::verify() {
   if (!isLossKind(getKind()))
     return emitOpError("unknown loss kind '") << getKind() << "'";
+  Value wrt = getWrtTargets() ? getTargets() : getPredictions();
+  if (wrt.getType() != getType())
+    return emitOpError("result type ") << getType() << " must be the "
+                                       << (getWrtTargets() ? "targets'" : "predictions'")
+                                       << " type " << wrt.getType();
   return success();
 }
 

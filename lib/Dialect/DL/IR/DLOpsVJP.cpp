@@ -18,6 +18,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace dlc::dl;
 
@@ -370,18 +372,49 @@ LogicalResult ConcatOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
                                  SmallVectorImpl<Value> &out) {
   int64_t r = tensorType(getResult()).getRank();
   int64_t axis = (int64_t)getAxis() < 0 ? (int64_t)getAxis() + r : (int64_t)getAxis();
+  // Each input's slice of g: offsets from the start before the (at most
+  // one) input of dynamic extent along the axis, from the end after it.
+  SmallVector<Value> inputs(getInputs());
+  int64_t dynamicAt = -1;
+  for (auto [i, in] : llvm::enumerate(inputs))
+    if (tensorType(in).isDynamicDim(axis)) {
+      if (dynamicAt >= 0)
+        return emitOpError("VJP: concatenation of several inputs of dynamic "
+                           "size along the axis is not differentiable yet");
+      dynamicAt = i;
+    }
+  int64_t n = inputs.size();
+  SmallVector<int64_t> starts(n), ends(n);
   int64_t offset = 0;
-  for (Value in : getInputs()) {
-    auto t = tensorType(in);
-    if (t.isDynamicDim(axis))
-      return emitOpError("VJP: concatenation along a dynamic dim is not "
-                         "differentiable yet");
-    int64_t n = t.getDimSize(axis);
-    out.push_back(inferred<SliceOp>(b, getLoc(), cts[0], b.getDenseI64ArrayAttr({axis}),
-                                    b.getDenseI64ArrayAttr({offset}),
-                                    b.getDenseI64ArrayAttr({offset + n}),
-                                    b.getDenseI64ArrayAttr({1})));
-    offset += n;
+  for (int64_t i = 0; i < n && (dynamicAt < 0 || i < dynamicAt); ++i) {
+    starts[i] = offset;
+    offset += tensorType(inputs[i]).getDimSize(axis);
+    ends[i] = offset;
+  }
+  if (dynamicAt >= 0) {
+    int64_t back = 0;
+    for (int64_t i = n - 1; i > dynamicAt; --i) {
+      ends[i] = back == 0 ? std::numeric_limits<int64_t>::max() : -back;
+      back += tensorType(inputs[i]).getDimSize(axis);
+      starts[i] = -back;
+    }
+    starts[dynamicAt] = offset;
+    ends[dynamicAt] = back == 0 ? std::numeric_limits<int64_t>::max() : -back;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    Value slice = inferred<SliceOp>(b, getLoc(), cts[0], b.getDenseI64ArrayAttr({axis}),
+                                    b.getDenseI64ArrayAttr({starts[i]}),
+                                    b.getDenseI64ArrayAttr({ends[i]}),
+                                    b.getDenseI64ArrayAttr({1}));
+    // A slice from the end of a dynamic dim has a static size the slice's
+    // shape rule cannot see: restore the input's type.
+    if (slice.getType() != inputs[i].getType()) {
+      auto r = reshapeTo(b, getLoc(), slice, tensorType(inputs[i]), *this);
+      if (failed(r))
+        return failure();
+      slice = *r;
+    }
+    out.push_back(slice);
   }
   return success();
 }
@@ -395,9 +428,15 @@ LogicalResult ConcatOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
                              SmallVectorImpl<Value> &out) {                    \
     out.push_back(b.create<LossGradOp>(getLoc(), getPredictions().getType(),   \
                                        KIND, getPredictions(), getTargets(),   \
-                                       cts[0], LOGITS));                       \
-    /* Targets are data: no gradient. */                                       \
-    out.push_back(Value());                                                    \
+                                       cts[0], LOGITS, false));                \
+    /* Integer labels have no gradient; float targets do. */                   \
+    bool floatTargets =                                                        \
+        isa<FloatType>(tensorType(getTargets()).getElementType());             \
+    out.push_back(floatTargets ? b.create<LossGradOp>(                         \
+                                     getLoc(), getTargets().getType(), KIND,   \
+                                     getPredictions(), getTargets(), cts[0],   \
+                                     LOGITS, true)                             \
+                               : Value());                                     \
     return success();                                                          \
   }
 DL_LOSS_VJP(MSELossOp, "mse", false)

@@ -713,14 +713,16 @@ def DL_SparseCategoricalCrossEntropyOp : DL_LossOp<
 // Training: gradients of fused ops, randomness, optimizer updates, state
 //===----------------------------------------------------------------------===//
 
-def DL_LossGradOp : DL_Op<"loss_grad", [Pure, AllTypesMatch<["predictions", "output"]>]> {
-  let summary = "the gradient of a loss with respect to its predictions";
+def DL_LossGradOp : DL_Op<"loss_grad", [Pure]> {
+  let summary = "the gradient of a loss with respect to its predictions or targets";
   let description = [{
     `g * d loss / d predictions` for the loss `kind` (`mse`,
     `binary_cross_entropy`, `categorical_cross_entropy`,
     `sparse_categorical_cross_entropy`), where `g` is the scalar cotangent
     of the loss: built by the losses' VJPs, e.g. `(softmax(z) - onehot(y)) *
-    g / N` for sparse categorical cross-entropy from logits.
+    g / N` for sparse categorical cross-entropy from logits. With
+    `wrt_targets`, the gradient with respect to (float) targets instead,
+    e.g. `-log_softmax(z) * g / N` for categorical cross-entropy.
 
     ```mlir
     %dz = dl.loss_grad "sparse_categorical_cross_entropy" %z, %y, %g from_logits
@@ -729,11 +731,11 @@ def DL_LossGradOp : DL_Op<"loss_grad", [Pure, AllTypesMatch<["predictions", "out
   }];
   let arguments = (ins StrAttr:$kind, DL_FloatTensor:$predictions,
                        DL_Tensor:$targets, DL_ScalarTensor:$cotangent,
-                       UnitAttr:$from_logits);
+                       UnitAttr:$from_logits, UnitAttr:$wrt_targets);
   let results = (outs DL_FloatTensor:$output);
   let assemblyFormat = [{
     $kind $predictions `,` $targets `,` $cotangent (`from_logits` $from_logits^)?
-    attr-dict `:` functional-type(operands, results)
+    (`wrt_targets` $wrt_targets^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
