@@ -468,8 +468,13 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
             if (k >= 0)
               v = v ? maxOf(v, o[k]) : o[k];
           }
-        } else if (isa<dl::BroadcastLikeOp>(op)) {
+        } else if (isa<dl::BroadcastLikeOp, dl::MaxPool2DGradOp, dl::AvgPool2DGradOp,
+                       dl::SliceGradOp>(op)) {
           v = in[1][i];
+        } else if (isa<dl::Conv2DGradInputOp, dl::ScatterAddOp>(op)) {
+          v = in[2][i];
+        } else if (isa<dl::GeluGradOp>(op)) {
+          v = in[0][i];
         } else if (isa<dl::MatmulOp>(op)) {
           v = i == 0 ? in[0][0] : in[1][1];
         } else if (isa<dl::BatchMatmulOp>(op)) {

@@ -728,6 +728,177 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     });
   }
 
+  if (auto gg = dyn_cast<GeluGradOp>(op)) {
+    Tensor x = get(gg.getInput()), g = get(gg.getGrad());
+    bool tanhForm = gg.getApproximate() == GeluApproximation::tanh;
+    return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
+      H::Expr v = x(idx);
+      if (tanhForm) {
+        const float k = 0.7978845608028654f;
+        H::Expr t = H::tanh(k * (v + 0.044715f * v * v * v));
+        return g(idx) * (0.5f * (1.0f + t) +
+                         0.5f * v * (1.0f - t * t) * k * (1.0f + 3.0f * 0.044715f * v * v));
+      }
+      H::Expr cdf = 0.5f * (1.0f + H::erf(v * 0.7071067811865476f));
+      H::Expr pdf = H::exp(-0.5f * v * v) * 0.3989422804014327f;
+      return g(idx) * (cdf + v * pdf);
+    });
+  }
+  if (auto sg = dyn_cast<SliceGradOp>(op)) {
+    Tensor g = get(sg.getGrad()), x = get(sg.getInput());
+    int r = x.rank();
+    std::vector<H::Expr> start(r, 0), step(r, 1), len = x.extents;
+    auto axes = sg.getAxes();
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int ax = axes[i] < 0 ? axes[i] + r : axes[i];
+      H::Expr n = x.extents[ax];
+      int64_t s0 = sg.getStarts()[i], e0 = sg.getEnds()[i], st = sg.getSteps()[i];
+      auto norm = [&](int64_t v) -> H::Expr {
+        H::Expr e = v < 0 ? H::Expr(n + (int)std::max<int64_t>(v, INT32_MIN))
+                          : H::Expr((int)std::min<int64_t>(v, INT32_MAX));
+        return H::clamp(e, 0, n);
+      };
+      H::Expr b = norm(s0), e = norm(e0);
+      start[ax] = b;
+      step[ax] = (int)st;
+      len[ax] = H::max(0, (e - b + (int)st - 1) / (int)st);
+    }
+    return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr inside = H::Internal::const_true();
+      std::vector<H::Expr> src;
+      for (int i = 0; i < r; ++i) {
+        H::Expr p = idx[i] - start[i];
+        inside = inside && p >= 0 && p % step[i] == 0 && p / step[i] < len[i];
+        src.push_back(H::clamp(p / step[i], 0, H::max(len[i] - 1, 0)));
+      }
+      return H::select(inside, g(src), H::Internal::make_zero(type));
+    });
+  }
+  if (auto sa = dyn_cast<ScatterAddOp>(op)) {
+    Tensor g = get(sa.getGrad()), ind = get(sa.getIndices()), ref = get(sa.getReference());
+    int r = ref.rank(), q = ind.rank(), gr = g.rank();
+    int64_t axis = (int64_t)sa.getAxis() < 0 ? (int64_t)sa.getAxis() + r : (int64_t)sa.getAxis();
+    H::Func acc("scatter_acc");
+    std::vector<H::Var> vars;
+    for (int i = 0; i < r; ++i)
+      vars.emplace_back("s" + std::to_string(i));
+    acc(std::vector<H::Var>(vars.rbegin(), vars.rend())) = H::Internal::make_zero(type);
+    H::Region region;
+    for (int i = 0; i < gr; ++i)
+      region.push_back(H::Range(0, g.extents[i]));
+    H::RDom rg(region, "rg");
+    std::vector<H::Expr> gi;
+    for (int i = 0; i < gr; ++i)
+      gi.push_back(rg[i]);
+    std::vector<H::Expr> ii(gi.begin() + axis, gi.begin() + axis + q);
+    H::Expr n = ref.extents[axis];
+    H::Expr v = H::cast<int>(ind(ii));
+    v = H::clamp(H::select(v < 0, v + n, v), 0, n - 1);
+    std::vector<H::Expr> dst(gi.begin(), gi.begin() + axis);
+    dst.push_back(v);
+    dst.insert(dst.end(), gi.begin() + axis + q, gi.end());
+    acc(std::vector<H::Expr>(dst.rbegin(), dst.rend())) += g(gi);
+    // A scatter: serial over the cotangent (rows may repeat).
+    acc.update().unscheduled();
+    reductions.push_back({acc, -1});
+    return define(name, ref.extents, type, [&](const std::vector<H::Expr> &idx) {
+      return acc(std::vector<H::Expr>(idx.rbegin(), idx.rend()));
+    });
+  }
+  if (isa<Conv2DGradInputOp, Conv2DGradFilterOp>(op)) {
+    auto s = op->getAttrOfType<mlir::DenseI64ArrayAttr>("strides").asArrayRef();
+    auto p = op->getAttrOfType<mlir::DenseI64ArrayAttr>("padding").asArrayRef();
+    auto d = op->getAttrOfType<mlir::DenseI64ArrayAttr>("dilation").asArrayRef();
+    int groups = (int)op->getAttrOfType<mlir::IntegerAttr>("groups").getInt();
+    Tensor g = get(op->getOperand(0));
+    auto gType = tensorType(op->getOperand(0));
+    if (gType.isDynamicDim(2) || gType.isDynamicDim(3))
+      throw Unsupported("conv2d gradients with a dynamic spatial size");
+    int OH = (int)gType.getDimSize(2), OW = (int)gType.getDimSize(3);
+    if (auto gi = dyn_cast<Conv2DGradInputOp>(op)) {
+      Tensor w = get(gi.getFilter()), x = get(gi.getInput());
+      auto wType = tensorType(gi.getFilter());
+      int O = (int)wType.getDimSize(0), Cg = (int)wType.getDimSize(1),
+          KH = (int)wType.getDimSize(2), KW = (int)wType.getDimSize(3), Og = O / groups;
+      H::RDom rk(0, Og, 0, KH, 0, KW, "rk");
+      Tensor dx = define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+        H::Expr n = idx[0], c = idx[1], y = idx[2], xx = idx[3];
+        H::Expr o = (c / Cg) * Og + rk.x;
+        H::Expr ty = y + (int)p[0] - rk.y * (int)d[0], tx = xx + (int)p[1] - rk.z * (int)d[1];
+        H::Expr oy = ty / (int)s[0], ox = tx / (int)s[1];
+        H::Expr valid = ty >= 0 && tx >= 0 && ty % (int)s[0] == 0 && tx % (int)s[1] == 0 &&
+                        oy < OH && ox < OW;
+        H::Expr gv = g({n, o, H::clamp(oy, 0, OH - 1), H::clamp(ox, 0, OW - 1)});
+        return H::sum(H::select(valid, gv * w({o, c % Cg, rk.y, rk.z}),
+                                H::Internal::make_zero(type)));
+      });
+      return dx;
+    }
+    auto gf = mlir::cast<Conv2DGradFilterOp>(op);
+    Tensor x = get(gf.getInput()), w = get(gf.getFilter());
+    auto wType = tensorType(gf.getFilter());
+    int O = (int)wType.getDimSize(0), Cg = (int)wType.getDimSize(1), Og = O / groups;
+    H::RDom rp(0, OW, 0, OH, 0, g.extents[0], "rp");
+    return define(name, w.extents, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr o = idx[0], ci = idx[1], ky = idx[2], kx = idx[3];
+      H::Expr c = (o / Og) * Cg + ci;
+      H::Expr iy = rp.y * (int)s[0] + ky * (int)d[0] - (int)p[0];
+      H::Expr ix = rp.x * (int)s[1] + kx * (int)d[1] - (int)p[1];
+      H::Expr inside = iy >= 0 && iy < x.extents[2] && ix >= 0 && ix < x.extents[3];
+      H::Expr xv = x({rp.z, c, H::clamp(iy, 0, x.extents[2] - 1), H::clamp(ix, 0, x.extents[3] - 1)});
+      return H::sum(H::select(inside, xv, H::Internal::make_zero(type)) * g({rp.z, o, rp.y, rp.x}));
+    });
+  }
+  if (isa<MaxPool2DGradOp, AvgPool2DGradOp>(op)) {
+    Tensor g = get(op->getOperand(0)), x = get(op->getOperand(1));
+    auto k = op->getAttrOfType<mlir::DenseI64ArrayAttr>("kernel").asArrayRef();
+    auto st = op->getAttrOfType<mlir::DenseI64ArrayAttr>("strides").asArrayRef();
+    auto p = op->getAttrOfType<mlir::DenseI64ArrayAttr>("padding").asArrayRef();
+    auto gType = tensorType(op->getOperand(0));
+    if (gType.isDynamicDim(2) || gType.isDynamicDim(3))
+      throw Unsupported("pooling gradients with a dynamic spatial size");
+    int OH = (int)gType.getDimSize(2), OW = (int)gType.getDimSize(3);
+    int KH = (int)k[0], KW = (int)k[1];
+    // Row-major scan of each window, as PyTorch picks a tie's first maximum.
+    H::RDom win(0, KW, 0, KH, "win");
+    H::Func best("pool_argmax");
+    H::Var ox("ox"), oy("oy"), c("c"), n("n");
+    bool isMax = isa<MaxPool2DGradOp>(op);
+    if (isMax) {
+      H::Expr iy = oy * (int)st[0] + win.y - (int)p[0], ix = ox * (int)st[1] + win.x - (int)p[1];
+      H::Expr inside = iy >= 0 && iy < x.extents[2] && ix >= 0 && ix < x.extents[3];
+      H::Expr v = x({n, c, H::clamp(iy, 0, x.extents[2] - 1), H::clamp(ix, 0, x.extents[3] - 1)});
+      best(ox, oy, c, n) = H::argmax(H::select(inside, v, type.min()));
+      best.compute_root().parallel(n);
+    }
+    bool includePad = op->hasAttr("count_include_pad");
+    H::RDom rk(0, KW, 0, KH, "rk");
+    return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+      H::Expr nn = idx[0], cc = idx[1], y = idx[2], xx = idx[3];
+      H::Expr ty = y + (int)p[0] - rk.y, tx = xx + (int)p[1] - rk.x;
+      H::Expr wy = ty / (int)st[0], wx = tx / (int)st[1];
+      H::Expr valid = ty >= 0 && tx >= 0 && ty % (int)st[0] == 0 && tx % (int)st[1] == 0 &&
+                      wy < OH && wx < OW;
+      H::Expr cy = H::clamp(wy, 0, OH - 1), cx = H::clamp(wx, 0, OW - 1);
+      H::Expr gv = g({nn, cc, cy, cx});
+      H::Expr take;
+      if (isMax) {
+        H::Tuple am = best(cx, cy, cc, nn);
+        take = valid && H::Expr(am[0]) == rk.x && H::Expr(am[1]) == rk.y;
+        return H::sum(H::select(take, gv, H::Internal::make_zero(type)));
+      }
+      H::Expr y0 = cy * (int)st[0] - (int)p[0], x0 = cx * (int)st[1] - (int)p[1];
+      H::Expr count;
+      if (includePad)
+        count = (H::min(y0 + KH, x.extents[2] + (int)p[2]) - y0) *
+                (H::min(x0 + KW, x.extents[3] + (int)p[3]) - x0);
+      else
+        count = (H::min(y0 + KH, x.extents[2]) - H::max(y0, 0)) *
+                (H::min(x0 + KW, x.extents[3]) - H::max(x0, 0));
+      return H::sum(H::select(valid, gv / H::cast(type, H::max(count, 1)),
+                              H::Internal::make_zero(type)));
+    });
+  }
   if (isa<StepOp>(op))
     return unary([](H::Expr x) {
       return H::select(x > H::Internal::make_zero(x.type()), H::Internal::make_one(x.type()),

@@ -463,3 +463,137 @@ LogicalResult BroadcastLikeOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
   out.push_back(Value());
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Ops with dedicated gradient ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult GeluOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                               SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<GeluGradOp>(getLoc(), getType(), getInput(), cts[0],
+                                     getApproximateAttr()));
+  return success();
+}
+
+LogicalResult SliceOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<SliceGradOp>(getLoc(), getInput().getType(), cts[0], getInput(),
+                                      getAxesAttr(), getStartsAttr(), getEndsAttr(),
+                                      getStepsAttr()));
+  return success();
+}
+
+LogicalResult GatherOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                 SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<ScatterAddOp>(getLoc(), getInput().getType(), cts[0],
+                                       getIndices(), getInput(), getAxisAttr()));
+  out.push_back(Value());
+  return success();
+}
+
+LogicalResult EmbeddingOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<ScatterAddOp>(getLoc(), getTable().getType(), cts[0],
+                                       getIndices(), getTable(), b.getI64IntegerAttr(0)));
+  out.push_back(Value());
+  return success();
+}
+
+LogicalResult Conv2DOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                 SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<Conv2DGradInputOp>(getLoc(), getInput().getType(), cts[0],
+                                            getFilter(), getInput(), getStridesAttr(),
+                                            getPaddingAttr(), getDilationAttr(),
+                                            getGroupsAttr()));
+  out.push_back(b.create<Conv2DGradFilterOp>(getLoc(), getFilter().getType(), cts[0],
+                                             getInput(), getFilter(), getStridesAttr(),
+                                             getPaddingAttr(), getDilationAttr(),
+                                             getGroupsAttr()));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<MaxPool2DGradOp>(getLoc(), getInput().getType(), cts[0],
+                                          getInput(), getKernelAttr(), getStridesAttr(),
+                                          getPaddingAttr()));
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<AvgPool2DGradOp>(getLoc(), getInput().getType(), cts[0],
+                                          getInput(), getKernelAttr(), getStridesAttr(),
+                                          getPaddingAttr(), getCountIncludePadAttr()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalizations, composed of dl ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerNormOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                    SmallVectorImpl<Value> &out) {
+  // Ba et al. 2016; x^ = (x - mean) * rstd over the normalized dims D:
+  // dx = rstd (g' - mean(g') - x^ mean(g' x^)), g' = g * scale;
+  // dscale = sum over the leading dims of g x^; dbias = sum of g.
+  Location l = getLoc();
+  Value g = cts[0], x = getInput();
+  auto in = tensorType(x);
+  Type et = in.getElementType();
+  int64_t r = in.getRank(), axis = (int64_t)getAxis() < 0 ? (int64_t)getAxis() + r
+                                                          : (int64_t)getAxis();
+  SmallVector<int64_t> norm = llvm::to_vector(llvm::seq<int64_t>(axis, r));
+  SmallVector<int64_t> lead = llvm::to_vector(llvm::seq<int64_t>(0, axis));
+  auto mean = [&](Value v) {
+    return inferred<ReduceMeanOp>(b, l, v, b.getDenseI64ArrayAttr(norm), b.getUnitAttr());
+  };
+  Value centered = sub(b, l, x, mean(x));
+  Value var = mean(mul(b, l, centered, centered));
+  Value rstd = b.create<RsqrtOp>(
+      l, add(b, l, var, scalar(b, l, et, getEpsilon().convertToDouble())));
+  Value xhat = mul(b, l, centered, rstd);
+  Value gs = mul(b, l, g, getScale());
+  Value dx = mul(b, l, rstd,
+                 sub(b, l, sub(b, l, gs, mean(gs)), mul(b, l, xhat, mean(mul(b, l, gs, xhat)))));
+  Value gx = mul(b, l, g, xhat);
+  out.push_back(dx);
+  out.push_back(lead.empty() ? gx : reduceSum(b, l, gx, lead, false));
+  out.push_back(lead.empty() ? g : reduceSum(b, l, g, lead, false));
+  return success();
+}
+
+LogicalResult BatchNormOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                    SmallVectorImpl<Value> &out) {
+  // Evaluation form with given statistics: an affine map per channel.
+  Location l = getLoc();
+  Value g = cts[0], x = getInput();
+  auto in = tensorType(x);
+  Type et = in.getElementType();
+  int64_t r = in.getRank(), c = in.getDimSize(1);
+  // [C] -> [C, 1, ...] to broadcast against [N, C, ...].
+  SmallVector<int64_t> shape = {c};
+  shape.append(r - 2, 1);
+  auto perChannel = [&](Value v) {
+    return inferred<ReshapeOp>(b, l, v, b.getDenseI64ArrayAttr(shape));
+  };
+  SmallVector<int64_t> others = {0};
+  for (int64_t i = 2; i < r; ++i)
+    others.push_back(i);
+  Value rstd = b.create<RsqrtOp>(
+      l, add(b, l, getVariance(), scalar(b, l, et, getEpsilon().convertToDouble())));
+  Value centered = sub(b, l, x, perChannel(getMean()));
+  Value xhat = mul(b, l, centered, perChannel(rstd));
+  Value gScaled = mul(b, l, g, perChannel(mul(b, l, getScale(), rstd)));
+  Value sumG = reduceSum(b, l, g, others, false);
+  Value sumGC = reduceSum(b, l, mul(b, l, g, centered), others, false);
+  out.push_back(gScaled);                                           // input
+  out.push_back(reduceSum(b, l, mul(b, l, g, xhat), others, false)); // scale
+  out.push_back(sumG);                                              // bias
+  out.push_back(neg(b, l, mul(b, l, sumG, mul(b, l, getScale(), rstd)))); // mean
+  // d/dvar = -0.5 scale (var + eps)^-3/2 sum(g (x - mean))
+  Value r3 = mul(b, l, rstd, mul(b, l, rstd, rstd));
+  out.push_back(mul(b, l, mul(b, l, sumGC, mul(b, l, getScale(), r3)),
+                    scalar(b, l, et, -0.5)));
+  return success();
+}

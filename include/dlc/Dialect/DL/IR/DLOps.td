@@ -237,7 +237,7 @@ def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "the logistic sigmoid 1 / (1 + e^-x)">;
 def DL_ReluOp : DL_UnaryOp<"relu", "max(x, 0)">;
 def DL_StepOp : DL_UnaryOp<"step", "the unit step: 1 where x > 0, else 0 (a mask in gradients)">;
 
-def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType, DL_Differentiable]> {
   let summary = "elementwise GELU";
   let description = [{
     The Gaussian error linear unit (Hendrycks & Gimpel 2016):
@@ -361,7 +361,7 @@ def DL_SoftmaxOp : DL_SoftmaxLikeOp<"softmax", "softmax exp(x_i) / sum_j exp(x_j
 def DL_LogSoftmaxOp
     : DL_SoftmaxLikeOp<"log_softmax", "log-softmax x_i - log(sum_j exp(x_j))">;
 
-def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_InferShape]> {
+def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "batch normalization with given statistics";
   let description = [{
     `(x - mean) / sqrt(variance + epsilon) * scale + bias` per channel of an
@@ -387,7 +387,7 @@ def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_InferShape]> {
   }];
 }
 
-def DL_LayerNormOp : DL_Op<"layer_norm", [Pure, DL_InferShape]> {
+def DL_LayerNormOp : DL_Op<"layer_norm", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "layer normalization over the trailing dims";
   let description = [{
     Normalizes over dims `axis..rank-1` (Ba et al. 2016), then applies the
@@ -499,7 +499,7 @@ def DL_ConcatOp : DL_Op<"concat", [Pure, SameOperandsElementType, DL_InferShape,
   let hasFolder = 1;
 }
 
-def DL_SliceOp : DL_Op<"slice", [Pure, DL_InferShape]> {
+def DL_SliceOp : DL_Op<"slice", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "strided slice along some axes";
   let description = [{
     Python slicing `x[start:end:step]` along each listed axis; negative
@@ -520,7 +520,7 @@ def DL_SliceOp : DL_Op<"slice", [Pure, DL_InferShape]> {
   }];
 }
 
-def DL_GatherOp : DL_Op<"gather", [Pure, DL_InferShape]> {
+def DL_GatherOp : DL_Op<"gather", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "takes slices along an axis at integer indices";
   let description = [{
     numpy.take: the result is `input.shape[:axis] + indices.shape +
@@ -538,7 +538,7 @@ def DL_GatherOp : DL_Op<"gather", [Pure, DL_InferShape]> {
   }];
 }
 
-def DL_EmbeddingOp : DL_Op<"embedding", [Pure, DL_InferShape]> {
+def DL_EmbeddingOp : DL_Op<"embedding", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "looks up rows of an embedding table";
   let description = [{
     `table[indices]` for a `[vocab, dim]` table, as
@@ -558,7 +558,8 @@ def DL_EmbeddingOp : DL_Op<"embedding", [Pure, DL_InferShape]> {
 // Convolution, pooling, recurrence
 //===----------------------------------------------------------------------===//
 
-def DL_Conv2DOp : DL_Op<"conv2d", [Pure, SameOperandsElementType, DL_InferShape]> {
+def DL_Conv2DOp : DL_Op<"conv2d", [Pure, SameOperandsElementType, DL_InferShape,
+                                   DL_Differentiable]> {
   let summary = "2-D convolution, NCHW input and OIHW filter";
   let description = [{
     Cross-correlation as torch.nn.functional.conv2d: `filter` is
@@ -583,7 +584,7 @@ def DL_Conv2DOp : DL_Op<"conv2d", [Pure, SameOperandsElementType, DL_InferShape]
 }
 
 class DL_Pool2DOp<string mnemonic, string what, dag extraArgs = (ins)>
-    : DL_Op<mnemonic, [Pure, DL_InferShape]> {
+    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "2-D " # what # " pooling over NCHW";
   let description = [{
     Slides a `kernel` window with `strides` over H and W; `padding` is
@@ -762,6 +763,153 @@ def DL_AccuracyOp : DL_Op<"accuracy", [Pure]> {
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+// Gradients of ops whose VJP is not a composition of other dl ops. Each
+// takes the cotangent `grad` and returns a tensor of its `reference`
+// operand's type (only the reference's shape is read where noted).
+
+def DL_Conv2DGradInputOp : DL_Op<"conv2d_grad_input",
+    [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "the gradient of conv2d with respect to its input";
+  let description = [{
+    The transposed convolution of `grad` ([N, O, OH, OW]) with `filter`,
+    shaped like `input` (only its shape is read), for the conv2d attributes
+    given.
+
+    ```mlir
+    %dx = dl.conv2d_grad_input %g, %w, %x strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1
+        : (tensor<?x32x28x28xf32>, tensor<32x1x5x5xf32>, tensor<?x1x28x28xf32>) -> tensor<?x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_FloatTensor:$filter,
+                       DL_FloatTensor:$input, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding, DenseI64ArrayAttr:$dilation,
+                       I64Attr:$groups);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $grad `,` $filter `,` $input `strides` `=` $strides `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_Conv2DGradFilterOp : DL_Op<"conv2d_grad_filter",
+    [Pure, AllTypesMatch<["filter", "output"]>]> {
+  let summary = "the gradient of conv2d with respect to its filter";
+  let description = [{
+    The correlation of `input` with `grad` over the batch and output
+    positions, shaped like `filter` (only its shape is read).
+
+    ```mlir
+    %dw = dl.conv2d_grad_filter %g, %x, %w strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1
+        : (tensor<?x32x28x28xf32>, tensor<?x1x28x28xf32>, tensor<32x1x5x5xf32>) -> tensor<32x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_FloatTensor:$input,
+                       DL_FloatTensor:$filter, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding, DenseI64ArrayAttr:$dilation,
+                       I64Attr:$groups);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $grad `,` $input `,` $filter `strides` `=` $strides `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+class DL_Pool2DGradOp<string mnemonic, string what, dag extraArgs = (ins)>
+    : DL_Op<mnemonic, [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "the gradient of " # what # " pooling";
+  let description = [{
+    Routes each window's cotangent back to its input positions: to the
+    window's first maximum (row-major, as PyTorch) for max pooling, spread
+    evenly over the counted positions for average pooling.
+
+    ```mlir
+    %dx = dl.}] # mnemonic # [{ %g, %x kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0]
+        : (tensor<?x32x14x14xf32>, tensor<?x32x28x28xf32>) -> tensor<?x32x28x28xf32>
+    ```
+  }];
+  let arguments = !con((ins DL_FloatTensor:$grad, DL_FloatTensor:$input,
+                            DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                            DenseI64ArrayAttr:$padding), extraArgs);
+  let results = (outs DL_FloatTensor:$output);
+}
+
+def DL_MaxPool2DGradOp : DL_Pool2DGradOp<"max_pool2d_grad", "max"> {
+  let assemblyFormat = [{
+    $grad `,` $input `kernel` `=` $kernel `strides` `=` $strides `padding` `=` $padding
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DL_AvgPool2DGradOp : DL_Pool2DGradOp<"avg_pool2d_grad", "average",
+                                         (ins UnitAttr:$count_include_pad)> {
+  let assemblyFormat = [{
+    $grad `,` $input `kernel` `=` $kernel `strides` `=` $strides `padding` `=` $padding
+    (`count_include_pad` $count_include_pad^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_ScatterAddOp : DL_Op<"scatter_add", [Pure, AllTypesMatch<["reference", "output"]>]> {
+  let summary = "sums slices of a cotangent into the rows they were gathered from";
+  let description = [{
+    The gradient of `dl.gather` (and of `dl.embedding`, a gather along axis
+    0): a tensor shaped like `reference` (only its shape is read), zero
+    except that `grad`'s slice for each index is added at that index along
+    `axis` (negative indices count from the end; out-of-range ones, clamped
+    in the forward op, are clamped here too).
+
+    ```mlir
+    %dtable = dl.scatter_add %g, %ids, %table axis = 0
+        : (tensor<?x16x64xf32>, tensor<?x16xi32>, tensor<1000x64xf32>) -> tensor<1000x64xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_IndexTensor:$indices,
+                       DL_FloatTensor:$reference, I64Attr:$axis);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $grad `,` $indices `,` $reference `axis` `=` $axis attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def DL_SliceGradOp : DL_Op<"slice_grad", [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "the gradient of slice: the cotangent placed back, zeros elsewhere";
+  let description = [{
+    ```mlir
+    %dx = dl.slice_grad %g, %x axes = [1] starts = [1] ends = [5] steps = [2]
+        : (tensor<?x2xf32>, tensor<?x5xf32>) -> tensor<?x5xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_FloatTensor:$input,
+                       DenseI64ArrayAttr:$axes, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$ends, DenseI64ArrayAttr:$steps);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat = [{
+    $grad `,` $input `axes` `=` $axes `starts` `=` $starts `ends` `=` $ends
+    `steps` `=` $steps attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def DL_GeluGradOp : DL_Op<"gelu_grad", [Pure, AllTypesMatch<["input", "grad", "output"]>]> {
+  let summary = "the gradient of gelu";
+  let description = [{
+    `grad * gelu'(input)`: `Phi(x) + x phi(x)` exactly, or the derivative of
+    the tanh approximation.
+
+    ```mlir
+    %dx = dl.gelu_grad %x, %g approximate = tanh : tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$grad,
+                       DefaultValuedAttr<DL_GeluApproximationAttr,
+                         "::dlc::dl::GeluApproximation::none">:$approximate);
+  let results = (outs DL_FloatTensor:$output);
+  let assemblyFormat =
+      "$input `,` $grad (`approximate` `=` $approximate^)? attr-dict `:` type($input)";
 }
 
 def DL_BroadcastLikeOp : DL_Op<"broadcast_like", [Pure, DL_Differentiable]> {
