@@ -98,6 +98,8 @@ private:
   /// The accumulators of a matmul or conv anchor, scheduled by name.
   H::Func matmulAcc, convAcc, convIn;
   H::RDom matmulK, convRk;
+  H::Func gradFilterAcc, gradFilterIn;
+  H::RDom gradFilterRp;
   bool matmulRhsIsView = false;
   bool matmulRhsIsTransposed = false;
   std::vector<H::ImageParam> lstmArgs;
@@ -820,6 +822,29 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       auto wType = tensorType(gi.getFilter());
       int O = (int)wType.getDimSize(0), Cg = (int)wType.getDimSize(1),
           KH = (int)wType.getDimSize(2), KW = (int)wType.getDimSize(3), Og = O / groups;
+      if (s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1) {
+        // Unit stride and dilation: a convolution of the zero-padded
+        // cotangent with the flipped filter, scheduled like conv2d.
+        H::Func gpad("grad_padded");
+        H::Var a("a"), bb("b"), c("c"), n("n");
+        H::Expr inside = a >= 0 && a < OW && bb >= 0 && bb < OH;
+        gpad(a, bb, c, n) = H::select(
+            inside, g({n, c, H::clamp(bb, 0, OH - 1), H::clamp(a, 0, OW - 1)}),
+            H::Internal::make_zero(type));
+        H::RDom rk(0, Og, 0, KH, 0, KW, "rk");
+        H::Func acc("conv_grad_input_acc");
+        H::Var ix("ix"), iy("iy"), ic("ic"), in("in");
+        acc(ix, iy, ic, in) = H::Internal::make_zero(type);
+        H::Expr o = (ic / Cg) * Og + rk.x;
+        acc(ix, iy, ic, in) += gpad(ix + (int)p[1] - rk.z, iy + (int)p[0] - rk.y, o, in) *
+                                w({o, ic % Cg, rk.y, rk.z});
+        convAcc = acc;
+        convIn = gpad;
+        convRk = rk;
+        return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+          return acc(idx[3], idx[2], idx[1], idx[0]);
+        });
+      }
       H::RDom rk(0, Og, 0, KH, 0, KW, "rk");
       Tensor dx = define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
         H::Expr n = idx[0], c = idx[1], y = idx[2], xx = idx[3];
@@ -838,15 +863,28 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     Tensor x = get(gf.getInput()), w = get(gf.getFilter());
     auto wType = tensorType(gf.getFilter());
     int O = (int)wType.getDimSize(0), Cg = (int)wType.getDimSize(1), Og = O / groups;
+    // The zero-padded input, materialized once.
+    H::Func xin("grad_filter_in");
+    {
+      H::Var a("a"), bb("b"), c("c"), n("n");
+      H::Expr inside = a >= 0 && a < x.extents[3] && bb >= 0 && bb < x.extents[2];
+      xin(a, bb, c, n) = H::select(
+          inside, x({n, c, H::clamp(bb, 0, x.extents[2] - 1), H::clamp(a, 0, x.extents[3] - 1)}),
+          H::Internal::make_zero(type));
+    }
     H::RDom rp(0, OW, 0, OH, 0, g.extents[0], "rp");
+    H::Func acc("conv_grad_filter_acc");
+    H::Var kx("kx"), ky("ky"), ci("ci"), o("o");
+    acc(kx, ky, ci, o) = H::Internal::make_zero(type);
+    acc(kx, ky, ci, o) += xin(rp.x * (int)s[1] + kx * (int)d[1] - (int)p[1],
+                              rp.y * (int)s[0] + ky * (int)d[0] - (int)p[0],
+                              (o / Og) * Cg + ci, rp.z) *
+                          g({rp.z, o, rp.y, rp.x});
+    gradFilterAcc = acc;
+    gradFilterIn = xin;
+    gradFilterRp = rp;
     return define(name, w.extents, type, [&](const std::vector<H::Expr> &idx) {
-      H::Expr o = idx[0], ci = idx[1], ky = idx[2], kx = idx[3];
-      H::Expr c = (o / Og) * Cg + ci;
-      H::Expr iy = rp.y * (int)s[0] + ky * (int)d[0] - (int)p[0];
-      H::Expr ix = rp.x * (int)s[1] + kx * (int)d[1] - (int)p[1];
-      H::Expr inside = iy >= 0 && iy < x.extents[2] && ix >= 0 && ix < x.extents[3];
-      H::Expr xv = x({rp.z, c, H::clamp(iy, 0, x.extents[2] - 1), H::clamp(ix, 0, x.extents[3] - 1)});
-      return H::sum(H::select(inside, xv, H::Internal::make_zero(type)) * g({rp.z, o, rp.y, rp.x}));
+      return acc(idx[3], idx[2], idx[1], idx[0]);
     });
   }
   if (isa<MaxPool2DGradOp, AvgPool2DGradOp>(op)) {
@@ -1182,6 +1220,25 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       matmulAcc.update().reorder(aj, matmulK.x, ai).vectorize(aj, V, TS::GuardWithIf);
       if (matmulRhsIsView)
         matmulRhs.compute_root().parallel(matmulRhs.args().back());
+      continue;
+    }
+    if (gradFilterAcc.defined() && r == 4) {
+      // Sums over every batch element and output position: output
+      // positions along a row go to vector lanes (rfactor), the filter
+      // taps and input channels of one output channel share them.
+      std::vector<H::Var> av = gradFilterAcc.args(); // kx, ky, ci, o
+      out.parallel(vars[3]);
+      gradFilterAcc.compute_at(out, vars[3]);
+      H::RVar xo("xo"), xi("xi");
+      H::Var u("u");
+      H::Func partial =
+          gradFilterAcc.update().split(gradFilterRp.x, xo, xi, V).rfactor(xi, u);
+      partial.compute_at(out, vars[3]).vectorize(u);
+      partial.update()
+          .reorder(u, av[0], av[1], av[2], xo, gradFilterRp.y, gradFilterRp.z, av[3])
+          .vectorize(u);
+      std::vector<H::Var> iv = gradFilterIn.args();
+      gradFilterIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
       continue;
     }
     if (convAcc.defined() && r == 4) {
