@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""dlc vs PyTorch eager, side by side in one run (not a test).
+"""dlc vs PyTorch eager, side by side in one run (not a test): inference
+and training steps.
 
 Compiles examples/fashion_mnist/{mlp,cnn}.dl with dlc (timing `dlc compile`),
 links bench_forward.c against each, and times the forward pass of dlc and
@@ -52,7 +53,7 @@ def main():
     lines = []
 
     compile_rows = []
-    exes = {}
+    exes, train_exes = {}, {}
     for model, prefix in [("mlp", "fashion_mlp"), ("cnn", "fashion_cnn")]:
         src = os.path.join(ROOT, "examples", "fashion_mnist", f"{model}.dl")
         obj = os.path.join(args.work, f"{prefix}.o")
@@ -67,6 +68,11 @@ def main():
                         os.path.join(ROOT, "bench", "bench_forward.c"), obj,
                         "-lpthread", "-ldl", "-lm", "-o", exe], check=True)
         exes[model] = exe
+        texe = os.path.join(args.work, f"bench_train_{model}")
+        subprocess.run(["cc", "-O2", f"-DMODEL={prefix}", "-I", args.work,
+                        os.path.join(ROOT, "bench", "bench_train.c"), obj,
+                        "-lpthread", "-ldl", "-lm", "-o", texe], check=True)
+        train_exes[model] = texe
 
     lines.append(f"### {datetime.date.today().isoformat()} — {machine()}")
     lines.append("")
@@ -89,6 +95,22 @@ def main():
                        f"| {t / d:.2f} |")
                 print(row, flush=True)
                 lines.append(row)
+    # Training: a train_step (forward, backward, Adam) against PyTorch's.
+    lines += ["", "| train step | batch | threads | dlc (ms) | PyTorch (ms) | ratio | "
+              "dlc epoch of 60,000 (s) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    print("\n".join(lines[-3:]), flush=True)
+    for model, batch, iters in [("mlp", 32, 200), ("cnn", 64, 5)]:
+        for threads in sorted({1, cores}):
+            env = dict(os.environ, HL_NUM_THREADS=str(threads),
+                       OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+            d = median_us([train_exes[model], str(batch), str(iters)], env)
+            t = median_us([PY, os.path.join(ROOT, "bench", "torch_train.py"), model,
+                           str(batch), str(iters), "--threads", str(threads)], env)
+            epoch = d * 1e-6 * (60000 / batch)
+            row = (f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
+                   f"| {t / d:.2f} | {epoch:.1f} |")
+            print(row, flush=True)
+            lines.append(row)
     if args.append_results:
         with open(os.path.join(ROOT, "bench", "RESULTS.md"), "a") as f:
             f.write("\n" + "\n".join(lines) + "\n")
