@@ -53,7 +53,7 @@ def main():
     lines = []
 
     compile_rows = []
-    exes, train_exes = {}, {}
+    exes = {}
     for model, prefix in [("mlp", "fashion_mlp"), ("cnn", "fashion_cnn")]:
         src = os.path.join(ROOT, "examples", "fashion_mnist", f"{model}.dl")
         obj = os.path.join(args.work, f"{prefix}.o")
@@ -68,11 +68,6 @@ def main():
                         os.path.join(ROOT, "bench", "bench_forward.c"), obj,
                         "-lpthread", "-ldl", "-lm", "-o", exe], check=True)
         exes[model] = exe
-        texe = os.path.join(args.work, f"bench_train_{model}")
-        subprocess.run(["cc", "-O2", f"-DMODEL={prefix}", "-I", args.work,
-                        os.path.join(ROOT, "bench", "bench_train.c"), obj,
-                        "-lpthread", "-ldl", "-lm", "-o", texe], check=True)
-        train_exes[model] = texe
 
     lines.append(f"### {datetime.date.today().isoformat()} — {machine()}")
     lines.append("")
@@ -88,7 +83,7 @@ def main():
                 iters = 200 if batch == 1 else 20
                 env = dict(os.environ, HL_NUM_THREADS=str(threads),
                            OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-                d = median_us([exes[model], str(batch), str(iters)], env)
+                d = median_us([exes[model], "forward", str(batch), str(iters)], env)
                 t = median_us([PY, os.path.join(ROOT, "bench", "torch_forward.py"), model,
                                str(batch), str(iters), "--threads", str(threads)], env)
                 row = (f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
@@ -103,7 +98,7 @@ def main():
         for threads in sorted({1, cores}):
             env = dict(os.environ, HL_NUM_THREADS=str(threads),
                        OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-            d = median_us([train_exes[model], str(batch), str(iters)], env)
+            d = median_us([exes[model], "train", str(batch), str(iters)], env)
             t = median_us([PY, os.path.join(ROOT, "bench", "torch_train.py"), model,
                            str(batch), str(iters), "--threads", str(threads)], env)
             epoch = d * 1e-6 * (60000 / batch)

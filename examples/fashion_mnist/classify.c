@@ -28,39 +28,13 @@
 #define FN(name) CAT(MODEL, name)
 #include STR(MODEL.h)
 
-#define DATA_DIR "/usr/share/datasets/fashion-mnist"
+#include "idx.h"
+#define DATA_DIR FASHION_MNIST_DIR
 #define IMAGE_PIXELS (28 * 28)
 #define NUM_CLASSES 10
 
 /* Reads a gzip-compressed IDX file of unsigned bytes; returns the data and
  * sets *count to its first dimension. */
-static uint8_t *read_idx(const char *path, int dims, size_t item, size_t *count) {
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "gzip -dc '%s'", path);
-  FILE *f = popen(cmd, "r");
-  if (!f) {
-    fprintf(stderr, "classify: cannot run gzip on %s\n", path);
-    return NULL;
-  }
-  uint8_t header[16];
-  size_t header_size = 4 + 4 * (size_t)dims;
-  uint8_t *data = NULL;
-  if (fread(header, 1, header_size, f) == header_size && header[2] == 0x08 &&
-      header[3] == dims) {
-    size_t n = (size_t)header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7];
-    data = malloc(n * item);
-    if (data && fread(data, 1, n * item, f) == n * item) {
-      *count = n;
-    } else {
-      free(data);
-      data = NULL;
-    }
-  }
-  pclose(f);
-  if (!data)
-    fprintf(stderr, "classify: %s is not a valid IDX file\n", path);
-  return data;
-}
 
 int main(int argc, char **argv) {
   if (argc < 2 || argc > 3) {

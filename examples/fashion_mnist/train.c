@@ -31,34 +31,9 @@
 #define FN(name) CAT(MODEL, name)
 #include STR(MODEL.h)
 
-#define DATA_DIR "/usr/share/datasets/fashion-mnist"
+#include "idx.h"
+#define DATA_DIR FASHION_MNIST_DIR
 #define PIXELS (28 * 28)
-
-static uint8_t *read_idx(const char *path, int dims, size_t item, size_t *count) {
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "gzip -dc '%s'", path);
-  FILE *f = popen(cmd, "r");
-  if (!f)
-    return NULL;
-  uint8_t header[16];
-  size_t header_size = 4 + 4 * (size_t)dims;
-  uint8_t *data = NULL;
-  if (fread(header, 1, header_size, f) == header_size && header[2] == 0x08 &&
-      header[3] == dims) {
-    size_t n = (size_t)header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7];
-    data = malloc(n * item);
-    if (data && fread(data, 1, n * item, f) == n * item)
-      *count = n;
-    else {
-      free(data);
-      data = NULL;
-    }
-  }
-  pclose(f);
-  if (!data)
-    fprintf(stderr, "train: cannot read %s\n", path);
-  return data;
-}
 
 /* Pixels scaled to [0, 1]. */
 static float *to_float(const uint8_t *pixels, size_t n) {

@@ -470,35 +470,35 @@ def main():
     subprocess.run([args.cc] + args.cflags.split() + ["-I", args.work, drv, obj,
                     "-lpthread", "-ldl", "-lm", "-o", exe], check=True)
 
-    failures = 0
+    def check(label, which, case, sizes, arrays, expected, tol):
+        """Runs driver case `which` on `arrays`; 1 if any output differs."""
+        argv = [exe, str(which)] + [str(sizes[s]) for s in symbols_of(case)]
+        for k, a in enumerate(arrays):
+            p = os.path.join(args.work, f"in{k}.bin")
+            a.tofile(p)
+            argv.append(p)
+        for k, e in enumerate(expected):
+            argv += [os.path.join(args.work, f"out{k}.bin"), str(e.nbytes)]
+        run = subprocess.run(argv, capture_output=True, text=True)
+        if run.returncode != 0:
+            print(f"FAIL {label}: {run.stderr.strip()}")
+            return 1
+        for k, e in enumerate(expected):
+            got = np.fromfile(os.path.join(args.work, f"out{k}.bin"), e.dtype).reshape(e.shape)
+            if not np.allclose(got, e, rtol=tol, atol=tol):
+                err = np.max(np.abs(got.astype(np.float64) - e))
+                print(f"FAIL {label} output {k}: max |error| {err:.3g} > {tol:g}")
+                return 1
+        print(f"ok   {label}")
+        return 0
+
+    failures = grads = 0
     for i, case in enumerate(all_cases):
         for batch in BATCHES:
             sizes = {"B": batch, "T": 3}
             arrays = sample_inputs(case, sizes)
-            expected = reference(case, arrays)
-            argv = [exe, str(i)] + [str(sizes[s]) for s in symbols_of(case)]
-            for k, a in enumerate(arrays):
-                p = os.path.join(args.work, f"in{k}.bin")
-                a.tofile(p)
-                argv.append(p)
-            for k, e in enumerate(expected):
-                argv += [os.path.join(args.work, f"out{k}.bin"), str(e.nbytes)]
-            run = subprocess.run(argv, capture_output=True, text=True)
-            if run.returncode != 0:
-                print(f"FAIL {case.name} batch={batch}: {run.stderr.strip()}")
-                failures += 1
-                continue
-            for k, e in enumerate(expected):
-                got = np.fromfile(os.path.join(args.work, f"out{k}.bin"), e.dtype).reshape(e.shape)
-                if not np.allclose(got, e, rtol=case.tol, atol=case.tol):
-                    err = np.max(np.abs(got.astype(np.float64) - e))
-                    print(f"FAIL {case.name} batch={batch} result {k}: max |error| {err:.3g} "
-                          f"> {case.tol:g}")
-                    failures += 1
-                    break
-            else:
-                print(f"ok   {case.name} batch={batch}")
-    grads = 0
+            failures += check(f"{case.name} batch={batch}", i, case, sizes, arrays,
+                              reference(case, arrays), case.tol)
     for i, case in enumerate(all_cases):
         if case.name in NO_GRAD or args.no_grad:
             continue
@@ -508,30 +508,9 @@ def main():
             arrays = sample_inputs(case, sizes)
             out = reference(case, arrays)[0]
             ct = rng.standard_normal(out.shape).astype(np.float32)
-            expected = grad_reference(case, arrays, ct)
-            argv = [exe, str(1000 + i)] + [str(sizes[s]) for s in symbols_of(case)]
-            for k, a in enumerate(arrays + [ct]):
-                p = os.path.join(args.work, f"in{k}.bin")
-                a.tofile(p)
-                argv.append(p)
-            for k, e in enumerate(expected):
-                argv += [os.path.join(args.work, f"out{k}.bin"), str(e.nbytes)]
-            run = subprocess.run(argv, capture_output=True, text=True)
-            if run.returncode != 0:
-                print(f"FAIL grad {case.name} batch={batch}: {run.stderr.strip()}")
-                failures += 1
-                continue
-            tol = max(case.tol, GRAD_TOL)
-            for k, e in enumerate(expected):
-                got = np.fromfile(os.path.join(args.work, f"out{k}.bin"), e.dtype).reshape(e.shape)
-                if not np.allclose(got, e, rtol=tol, atol=tol):
-                    err = np.max(np.abs(got.astype(np.float64) - e))
-                    print(f"FAIL grad {case.name} batch={batch} output {k}: max |error| "
-                          f"{err:.3g} > {tol:g}")
-                    failures += 1
-                    break
-            else:
-                print(f"ok   grad {case.name} batch={batch}")
+            failures += check(f"grad {case.name} batch={batch}", 1000 + i, case, sizes,
+                              arrays + [ct], grad_reference(case, arrays, ct),
+                              max(case.tol, GRAD_TOL))
     print(f"{len(all_cases)} ops x {len(BATCHES)} batches, {grads} gradients: {failures} failures")
     return 1 if failures else 0
 

@@ -175,13 +175,7 @@ static void printSummary(ModuleOp module, llvm::raw_ostream &os) {
 /// The default symbol prefix: the model's name as a C identifier.
 static std::string defaultPrefix(ModuleOp module) {
   auto name = module->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kModelAttrName);
-  std::string s = name ? name.str() : "model";
-  for (char &c : s)
-    if (!llvm::isAlnum(c))
-      c = '_';
-  if (s.empty() || llvm::isDigit(s[0]))
-    s = "m_" + s;
-  return s;
+  return dlc::toCIdentifier(name ? name.getValue() : "model", "m_");
 }
 
 /// Kernels, host code and runtimes: the back half of `dlc compile`.

@@ -78,6 +78,10 @@ mlir::LogicalResult buildHostModule(mlir::ModuleOp dl, llvm::StringRef prefix,
 /// Whether `name` is a valid C identifier to prefix the model's symbols.
 bool isValidPrefix(llvm::StringRef name);
 
+/// `name` as a C identifier: other characters become '_', and a leading
+/// digit gets `lead` in front (`d_fc1.weight` -> `d_fc1_weight`).
+std::string toCIdentifier(llvm::StringRef name, llvm::StringRef lead = "t_");
+
 } // namespace dlc
 
 #endif // DLC_CONVERSION_DLTOHOST_H

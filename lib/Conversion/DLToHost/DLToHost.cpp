@@ -45,6 +45,16 @@ bool isValidPrefix(StringRef name) {
   return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
+std::string toCIdentifier(StringRef name, StringRef lead) {
+  std::string s = name.str();
+  for (char &c : s)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  if (s.empty() || llvm::isDigit(s[0]))
+    s = lead.str() + s;
+  return s;
+}
+
 namespace {
 
 using halide::Kernel;

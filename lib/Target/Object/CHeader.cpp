@@ -9,15 +9,7 @@
 namespace dlc {
 
 /// A tensor's name as a C parameter name (`d_fc1.weight` -> `d_fc1_weight`).
-static std::string cIdentifier(llvm::StringRef name) {
-  std::string s = name.str();
-  for (char &c : s)
-    if (!llvm::isAlnum(c))
-      c = '_';
-  if (s.empty() || llvm::isDigit(s[0]))
-    s = "t_" + s;
-  return s;
-}
+static std::string cIdentifier(llvm::StringRef name) { return toCIdentifier(name); }
 
 static std::string shapeOf(const std::vector<std::string> &dims) {
   return "[" + llvm::join(dims, ", ") + "]";
