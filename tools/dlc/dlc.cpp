@@ -42,7 +42,7 @@ enum class Emit { AST, DL, DLGrad, Summary, Host, Halide, LLVM, Obj, Header };
 
 cl::OptionCategory dlcCategory("dlc options");
 
-cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.dl>"),
+cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.dl | model.mlir>"),
                                    cl::Required, cl::cat(dlcCategory));
 cl::opt<std::string> outputFilename(
     "o",
