@@ -58,6 +58,11 @@ cl::opt<bool> sanitizeAddress(
     cl::desc("Instrument the model's code with AddressSanitizer (link the "
              "program with -fsanitize=address)"),
     cl::init(false), cl::cat(dlcCategory));
+cl::opt<bool> profile(
+    "profile",
+    cl::desc("Compile the kernels with Halide's profiler: the program prints "
+             "the time spent in each kernel at exit"),
+    cl::init(false), cl::cat(dlcCategory));
 cl::opt<std::string> symbolPrefix(
     "name",
     cl::desc("Prefix of the generated C symbols (default: the model's name)"),
@@ -199,6 +204,7 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
     llvm::errs() << "dlc: error: " << error << "\n";
     return 1;
   }
+  target->profile = profile;
   std::vector<std::string> bitcode;
   for (size_t i = 0; i < hm.kernels.size(); ++i) {
     std::string stmt;

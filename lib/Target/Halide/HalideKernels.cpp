@@ -1320,6 +1320,8 @@ H::Target halideTarget(const TargetSpec &spec, bool withRuntime) {
                                             : H::Target(spec.halideTarget);
   if (!withRuntime)
     t = t.with_feature(H::Target::NoRuntime);
+  if (spec.profile)
+    t = t.with_feature(H::Target::Profile);
   return t;
 }
 

@@ -80,6 +80,9 @@ struct TargetSpec {
   /// CPU name and features for LLVM's TargetMachine.
   std::string cpu;
   std::string features;
+  /// Compile kernels with Halide's profiler: at exit, the program prints
+  /// the time spent in each kernel and Func (--profile).
+  bool profile = false;
 };
 
 /// Resolves a --target name; fails with a message listing the valid names.
