@@ -103,6 +103,8 @@ private:
   bool matmulRhsIsView = false;
   bool matmulRhsIsTransposed = false;
   std::vector<H::ImageParam> lstmArgs;
+  /// The Funcs of every result of a multi-result op, built once.
+  llvm::DenseMap<mlir::Operation *, std::vector<Tensor>> multiResults;
   H::Func matmulRhs;
 
   void schedule(std::vector<H::Func> &outs);
@@ -971,25 +973,31 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     });
   }
   if (auto upd = dyn_cast<AdamUpdateOp>(op)) {
+    // The three results are outputs of one pipeline: the new parameter
+    // reads the new moments instead of recomputing them.
+    auto cached = multiResults.find(op);
+    if (cached != multiResults.end())
+      return cached->second[resultIndex];
     Tensor p = get(upd.getParam()), g = get(upd.getGrad()), m = get(upd.getM()),
            v = get(upd.getV()), t = get(upd.getStep()), lr = get(upd.getLearningRate());
     float b1 = upd.getBeta1().convertToDouble(), b2 = upd.getBeta2().convertToDouble(),
           eps = upd.getEpsilon().convertToDouble(),
           wd = upd.getWeightDecay().convertToDouble();
-    return define(name, p.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
-      H::Expr gi = g(idx);
-      H::Expr m1 = b1 * m(idx) + (1.0f - b1) * gi;
-      H::Expr v1 = b2 * v(idx) + (1.0f - b2) * gi * gi;
-      if (resultIndex == 1)
-        return m1;
-      if (resultIndex == 2)
-        return v1;
+    Tensor m1 = define("adam_m", p.extents, type, [&](const std::vector<H::Expr> &idx) {
+      return b1 * m(idx) + (1.0f - b1) * g(idx);
+    });
+    Tensor v1 = define("adam_v", p.extents, type, [&](const std::vector<H::Expr> &idx) {
+      return b2 * v(idx) + (1.0f - b2) * g(idx) * g(idx);
+    });
+    Tensor p1 = define("adam_p", p.extents, type, [&](const std::vector<H::Expr> &idx) {
       H::Expr step = t({}), rate = lr({});
-      H::Expr mhat = m1 / (1.0f - H::pow(b1, step));
-      H::Expr vhat = v1 / (1.0f - H::pow(b2, step));
+      H::Expr mhat = m1(idx) / (1.0f - H::pow(b1, step));
+      H::Expr vhat = v1(idx) / (1.0f - H::pow(b2, step));
       H::Expr p0 = wd != 0 ? p(idx) * (1.0f - rate * wd) : p(idx);
       return p0 - rate * mhat / (H::sqrt(vhat) + eps);
     });
+    multiResults[op] = {p1, m1, v1};
+    return multiResults[op][resultIndex];
   }
   if (auto upd = dyn_cast<SGDUpdateOp>(op)) {
     Tensor p = get(upd.getParam()), g = get(upd.getGrad()), buf = get(upd.getBuffer()),
@@ -1298,7 +1306,12 @@ H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
   } else {
     for (Value v : kernel.outputs) {
       Tensor t = get(v);
-      // A fresh Func per output; the op's own Func inlines into it.
+      // An op's results are fresh Funcs and become the outputs themselves
+      // (one may read another); a copy wraps what it copies.
+      if (kernel.kind == Kernel::Kind::Op) {
+        outs.push_back(t.func);
+        continue;
+      }
       outs.push_back(define("out", t.extents, t.type,
                             [&](const std::vector<H::Expr> &idx) { return t(idx); })
                          .func);
