@@ -1317,12 +1317,20 @@ H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
                          .func);
     }
   }
-  for (H::Func &out : outs) {
+  for (auto [k, out] : llvm::enumerate(outs)) {
     int r = out.dimensions();
     for (int i = 0; i < r; ++i)
       out.output_buffer().dim(i).set_min(0);
     if (r > 0)
       out.output_buffer().dim(0).set_stride(1);
+    // Static extents: checked at run time, and constant loop bounds let
+    // Halide keep per-row accumulators on the stack.
+    if (kernel.kind != Kernel::Kind::LSTMCell) {
+      auto type = tensorType(kernel.outputs[k]);
+      for (int i = 0; i < r; ++i)
+        if (!type.isDynamicDim(i))
+          out.output_buffer().dim(r - 1 - i).set_extent((int)type.getDimSize(i));
+    }
   }
   schedule(outs);
   return H::Pipeline(outs);
