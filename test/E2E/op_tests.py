@@ -329,30 +329,10 @@ def grad_entry(i, case):
 
 
 def grad_driver_case(i, case):
-    syms = symbols_of(case)
-    lines = [f"  case {1000 + i}: {{"]
-    a = 2
-    call = [f"ops_g{i}_grad(m"]
-    for _ in syms:
-        call.append(f"atoll(argv[{a}])")
-        a += 1
-    n_in = len(case.inputs) + 1  # + ct
-    for k in range(n_in):
-        lines.append(f"    void *in{k} = slurp(argv[{a}]);")
-        call.append(f"in{k}")
-        a += 1
-    floats = [k for k, (dt, _) in enumerate(case.inputs) if dt == "f32"] + [n_in - 1]
-    outs = []
-    for k in range(1 + len(floats)):
-        lines.append(f"    void *out{k} = malloc(atol(argv[{a + 1}]) + 1);")
-        call.append(f"out{k}")
-        outs.append((k, a))
-        a += 2
-    lines.append("    rc = " + ", ".join(call) + ");")
-    for k, pos in outs:
-        lines.append(f"    if (rc == DLC_OK) spill(argv[{pos}], out{k}, atol(argv[{pos + 1}]));")
-    lines.append("    break;\n  }")
-    return "\n".join(lines)
+    """Calls g<i>_grad: the inputs and ct in, the loss and one gradient per
+    float argument (then ct's) out."""
+    n_floats = sum(dt == "f32" for dt, _ in case.inputs) + 1
+    return driver_case(1000 + i, f"ops_g{i}_grad", case, len(case.inputs) + 1, 1 + n_floats)
 
 
 def grad_reference(case, arrays, ct):
@@ -406,13 +386,14 @@ int main(int argc, char **argv) {
 """
 
 
-def driver_case(i, case, rtypes):
-    syms = symbols_of(case)
-    n_in = len(case.inputs)
-    lines = [f"  case {i}: {{"]
+def driver_case(which, function, case, n_in, n_out):
+    """The driver's `case which:`: reads n_in inputs, calls `function` with
+    the symbols' values, writes n_out outputs (argv: symbols, input files,
+    then (file, bytes) per output)."""
+    lines = [f"  case {which}: {{"]
     a = 2
-    call = [f"ops_t{i}(m"]
-    for _ in syms:
+    call = [f"{function}(m"]
+    for _ in symbols_of(case):
         call.append(f"atoll(argv[{a}])")
         a += 1
     for k in range(n_in):
@@ -420,7 +401,7 @@ def driver_case(i, case, rtypes):
         call.append(f"in{k}")
         a += 1
     outs = []
-    for k in range(len(rtypes)):
+    for k in range(n_out):
         lines.append(f"    void *out{k} = malloc(atol(argv[{a + 1}]) + 1);")
         call.append(f"out{k}")
         outs.append((k, a))
@@ -452,7 +433,7 @@ def main():
     for i, case in enumerate(all_cases):
         text, rtypes = entry(i, case)
         module.append(text)
-        driver_cases.append(driver_case(i, case, rtypes))
+        driver_cases.append(driver_case(i, f"ops_t{i}", case, len(case.inputs), len(rtypes)))
         rtypes_all.append(rtypes)
         if case.name not in NO_GRAD and not args.no_grad:
             module.append(grad_entry(i, case))

@@ -37,8 +37,6 @@ struct InterfaceEntry {
   std::vector<InterfaceTensor> inputs, outputs;
   int numKernels = 0;
   int numSlots = 0;
-  /// Arena bytes as a formula of the symbols, for the header.
-  std::string arenaFormula;
 };
 
 struct InterfaceParam {

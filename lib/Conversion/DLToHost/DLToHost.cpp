@@ -168,7 +168,7 @@ private:
 
   std::string globalString(StringRef s);
   void emitDescriptor(std::vector<Entry> &entries);
-  void emitWrappers(std::vector<Entry> &entries);
+  void emitWrappers();
   func::FuncOp declare(StringRef name, TypeRange args, TypeRange results);
 };
 
@@ -1159,7 +1159,7 @@ void HostBuilder::emitDescriptor(std::vector<Entry> &entries) {
   });
 }
 
-void HostBuilder::emitWrappers(std::vector<Entry> &entries) {
+void HostBuilder::emitWrappers() {
   // <prefix>_<name>(args...) = dlc_rt_<name>(&<prefix>__model, args...)
   struct Wrapper {
     const char *name;
@@ -1202,24 +1202,6 @@ void HostBuilder::emitWrappers(std::vector<Entry> &entries) {
     auto call = builder.create<func::CallOp>(loc(), rt, callArgs);
     builder.create<func::ReturnOp>(loc(), call.getResults());
   }
-  (void)entries;
-}
-
-/// "4*(784*batch) + ..." for the header.
-std::string describeBytes(Value v, func::FuncOp fn, ArrayRef<std::string> symbols) {
-  auto t = tensorType(v);
-  int64_t k = elementBytes(t.getElementType());
-  std::vector<std::string> syms;
-  (void)fn;
-  for (int64_t i = 0; i < t.getRank(); ++i)
-    if (t.isDynamicDim(i))
-      syms.push_back("?");
-    else
-      k *= t.getDimSize(i);
-  std::string s = std::to_string(k);
-  for (auto &x : syms)
-    s += "*" + x;
-  return s;
 }
 
 LogicalResult HostBuilder::run(StringRef source) {
@@ -1294,7 +1276,7 @@ LogicalResult HostBuilder::run(StringRef source) {
       out.kernels.push_back(k);
   }
   emitDescriptor(entries);
-  emitWrappers(entries);
+  emitWrappers();
   out.module = host;
   return success();
 }

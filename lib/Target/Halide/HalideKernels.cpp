@@ -94,7 +94,7 @@ private:
   llvm::DenseMap<Value, Tensor> values;
   /// Per-row statistics (softmax max/sum, layer_norm mean/var, ...):
   /// computed once at root instead of inlined per element.
-  std::vector<std::pair<H::Func, int>> reductions;
+  std::vector<H::Func> reductions;
   /// The accumulators of a matmul or conv anchor, scheduled by name.
   H::Func matmulAcc, convAcc, convIn;
   H::RDom matmulK, convRk;
@@ -136,7 +136,7 @@ private:
 
   Tensor get(Value v);
   Tensor lowerOp(mlir::Operation *op, unsigned resultIndex);
-  Tensor lowerLSTMCell(std::vector<H::Func> &outputs);
+  void lowerLSTMCell(std::vector<H::Func> &outputs);
 
   /// A Func of `rank` pure vars defined by `body(tensor-order index)`.
   Tensor define(const std::string &name, const std::vector<H::Expr> &extents,
@@ -421,8 +421,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     Tensor sm = define("softmax_sum", a.extents, type, [&](const std::vector<H::Expr> &idx) {
       return H::sum(H::exp(a(withAxis(idx, k)) - mx(withAxis(idx, 0))));
     });
-    reductions.push_back({mx.func, axis});
-    reductions.push_back({sm.func, axis});
+    reductions.push_back(mx.func);
+    reductions.push_back(sm.func);
     bool log = isa<LogSoftmaxOp>(op);
     return define(name, a.extents, type, [&](const std::vector<H::Expr> &idx) {
       H::Expr m = mx(withAxis(idx, 0)), s = sm(withAxis(idx, 0));
@@ -468,8 +468,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       H::Expr d = x(full(idx)) - mean(idx);
       return H::sum(d * d) / n;
     });
-    reductions.push_back({mean.func, -1});
-    reductions.push_back({var.func, -1});
+    reductions.push_back(mean.func);
+    reductions.push_back(var.func);
     return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
       std::vector<H::Expr> lidx(idx.begin(), idx.begin() + axis);
       std::vector<H::Expr> tidx(idx.begin() + axis, idx.end());
@@ -518,15 +518,14 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       H::Expr n = a.extents[ax];
       int64_t s0 = sl.getStarts()[i], e0 = sl.getEnds()[i], st = sl.getSteps()[i];
       // Python slice semantics (clamped), as in inferSliceShape.
-      auto norm = [&](int64_t v, bool isEnd) -> H::Expr {
+      auto norm = [&](int64_t v) -> H::Expr {
         H::Expr e = v < 0 ? H::Expr(H::cast<int>(n) + (int)std::max<int64_t>(v, INT32_MIN))
                           : H::Expr((int)std::min<int64_t>(v, INT32_MAX));
         if (st > 0)
           return H::clamp(e, 0, n);
         return H::clamp(e, -1, n - 1);
-        (void)isEnd;
       };
-      H::Expr b = norm(s0, false), e = norm(e0, true);
+      H::Expr b = norm(s0), e = norm(e0);
       H::Expr len = st > 0 ? H::max(0, (e - b + (int)st - 1) / (int)st)
                            : H::max(0, (b - e + (int)(-st) - 1) / (int)(-st));
       start[ax] = b;
@@ -710,10 +709,10 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       return -logp(idx, label);
     });
     if (fromLogits) {
-      reductions.push_back({mx.func, -1});
-      reductions.push_back({lse.func, -1});
+      reductions.push_back(mx.func);
+      reductions.push_back(lse.func);
     }
-    reductions.push_back({perRowLoss.func, -1});
+    reductions.push_back(perRowLoss.func);
     H::Region region;
     H::Expr count = 1;
     for (int i = 0; i < r - 1; ++i) {
@@ -804,7 +803,7 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     acc(std::vector<H::Expr>(dst.rbegin(), dst.rend())) += g(gi);
     // A scatter: serial over the cotangent (rows may repeat).
     acc.update().unscheduled();
-    reductions.push_back({acc, -1});
+    reductions.push_back(acc);
     return define(name, ref.extents, type, [&](const std::vector<H::Expr> &idx) {
       return acc(std::vector<H::Expr>(idx.rbegin(), idx.rend()));
     });
@@ -1060,8 +1059,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
                            : H::Expr(H::argmax(H::cast<float>(tg(row(idx, rc))))[0]);
         return H::select(best(idx) == want, 1.0f, 0.0f);
       });
-      reductions.push_back({best.func, -1});
-      reductions.push_back({hit.func, -1});
+      reductions.push_back(best.func);
+      reductions.push_back(hit.func);
       if (r == 1)
         return define(name, {}, type, [&](const std::vector<H::Expr> &) { return hit({}); });
       for (int i = 0; i + 1 < r; ++i)
@@ -1106,15 +1105,15 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       return H::sum(H::exp(pr(row(idx, rc)) - mx(idx)));
     });
     if (fromLogits) {
-      reductions.push_back({mx.func, -1});
-      reductions.push_back({se.func, -1});
+      reductions.push_back(mx.func);
+      reductions.push_back(se.func);
     }
     Tensor tsum;
     if (kind == "categorical_cross_entropy") {
       tsum = define("lg_tsum", lead, type, [&](const std::vector<H::Expr> &idx) {
         return H::sum(H::cast<float>(tg(row(idx, rc))));
       });
-      reductions.push_back({tsum.func, -1});
+      reductions.push_back(tsum.func);
     }
     if (wrtTargets) // categorical cross-entropy: -log p per class
       return define(name, pr.extents, type, [&](const std::vector<H::Expr> &idx) -> H::Expr {
@@ -1141,7 +1140,7 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
 }
 
 
-Tensor KernelBuilder::lowerLSTMCell(std::vector<H::Func> &outputs) {
+void KernelBuilder::lowerLSTMCell(std::vector<H::Func> &outputs) {
   // Arguments: x_t [B,I], h_prev [B,H], c_prev [B,H], w_ih [4H,I],
   // w_hh [4H,H], bias [4H]; PyTorch's gate order (i, f, g, o).
   auto xType = tensorType(kernel.inputs[0]);
@@ -1181,14 +1180,12 @@ Tensor KernelBuilder::lowerLSTMCell(std::vector<H::Func> &outputs) {
   hNew(j, b) = sigmoid(gates(j + 3 * Hd, b)) * H::tanh(cNew(j, b));
   gates.compute_root().parallel(b).vectorize(g, vectorWidth, H::TailStrategy::GuardWithIf);
   outputs = {hNew, cNew};
-  return x;
 }
 
 void KernelBuilder::schedule(std::vector<H::Func> &outs) {
   const int V = vectorWidth;
   using TS = H::TailStrategy;
-  for (auto &[f, axis] : reductions) {
-    (void)axis;
+  for (H::Func &f : reductions) {
     f.compute_root();
     if (f.dimensions() >= 2)
       f.parallel(f.args().back());

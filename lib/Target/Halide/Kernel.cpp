@@ -18,20 +18,19 @@ bool isViewOp(Operation *op) {
 
 bool isAliasOp(Operation *op) { return op && isa<dl::ReshapeOp>(op); }
 
-static void collect(Value v, bool isRoot, llvm::SetVector<Value> &leaves) {
+static void collect(Value v, llvm::SetVector<Value> &leaves) {
   Operation *def = v.getDefiningOp();
   if (isViewOp(def)) {
-    collect(def->getOperand(0), false, leaves);
+    collect(def->getOperand(0), leaves);
     return;
   }
-  (void)isRoot;
   leaves.insert(v);
 }
 
 llvm::SmallVector<Value> collectLeaves(ArrayRef<Value> roots) {
   llvm::SetVector<Value> leaves;
   for (Value v : roots)
-    collect(v, true, leaves);
+    collect(v, leaves);
   return llvm::SmallVector<Value>(leaves.begin(), leaves.end());
 }
 
