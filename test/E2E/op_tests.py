@@ -173,6 +173,15 @@ def cases():
     c.append(Case("conv2d", [("f32", ["B", ch, h, w]), ("f32", [o, ch, 3, 3])],
                   "dl.conv2d %a0, %a1 strides = [1, 1] padding = [1, 1, 1, 1] dilation = [1, 1] groups = 1",
                   lambda x, w: F.conv2d(x, w, padding=1), tol=1e-4))
+    # Channel counts that are multiples of the vector width take the
+    # register-tiled schedules (output channels as vector lanes); the row
+    # width h, w drawn above is rarely a multiple of the tile.
+    c.append(Case("conv2d_tiled", [("f32", ["B", 8, h, w]), ("f32", [24, 8, 5, 5])],
+                  "dl.conv2d %a0, %a1 strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1",
+                  lambda x, w: F.conv2d(x, w, padding=2), tol=1e-4))
+    c.append(Case("conv2d_tiled_wide", [("f32", ["B", 16, h, w]), ("f32", [32, 16, 3, 3])],
+                  "dl.conv2d %a0, %a1 strides = [1, 1] padding = [0, 1, 0, 1] dilation = [1, 1] groups = 1",
+                  lambda x, w: F.conv2d(x, w, padding=(0, 1)), tol=1e-4))
     c.append(Case("conv2d_strided_dilated", [("f32", ["B", 2 * ch, h, w]), ("f32", [2 * o, ch, 3, 2])],
                   "dl.conv2d %a0, %a1 strides = [2, 1] padding = [2, 1, 0, 1] dilation = [2, 1] groups = 2",
                   lambda x, w: F.conv2d(F.pad(x, (1, 1, 2, 0)), w, stride=(2, 1), dilation=(2, 1), groups=2),

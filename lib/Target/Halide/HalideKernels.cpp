@@ -98,8 +98,18 @@ private:
   /// The accumulators of a matmul or conv anchor, scheduled by name.
   H::Func matmulAcc, convAcc, convIn;
   H::RDom matmulK, convRk;
+  /// Channel-tiled convolutions (groups == 1, channels a multiple of the
+  /// vector width): the filter with the output's channels innermost, and
+  /// the output's static channel count and row width.
+  H::Func convFilter;
+  int convChannels = 0, convWidth = 0;
   H::Func gradFilterAcc, gradFilterIn;
   H::RDom gradFilterRp;
+  /// Channel-tiled filter gradient: per-batch-element partial sums over
+  /// output positions, and the cotangent with channels innermost.
+  H::Func gradFilterPart, gradFilterG;
+  H::RDom gradFilterRn;
+  int gradFilterKW = 0, gradFilterChannels = 0;
   bool matmulRhsIsView = false;
   bool matmulRhsIsTransposed = false;
   std::vector<H::ImageParam> lstmArgs;
@@ -592,20 +602,31 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     H::RDom rk(0, Cg, 0, KH, 0, KW, "rk");
     H::Func acc("conv_acc");
     H::Var ox("ox"), oy("oy"), oc("oc"), on("on");
+    if (outType.isDynamicDim(2) || outType.isDynamicDim(3))
+      throw Unsupported("conv2d with a dynamic spatial size");
     acc(ox, oy, oc, on) = H::Internal::make_zero(type);
     H::Expr cin = (oc / Og) * Cg + rk.x;
-    acc(ox, oy, oc, on) +=
-        w({oc, rk.x, rk.y, rk.z}) *
-        xin(ox * (int)s[1] + rk.z * (int)d[1] - (int)p[1],
-            oy * (int)s[0] + rk.y * (int)d[0] - (int)p[0], cin, on);
+    H::Expr tap = xin(ox * (int)s[1] + rk.z * (int)d[1] - (int)p[1],
+                      oy * (int)s[0] + rk.y * (int)d[0] - (int)p[0], cin, on);
+    if (groups == 1 && O % vectorWidth == 0) {
+      // Output channels become vector lanes: the filter is transposed once
+      // so that they are contiguous.
+      H::Func filt("conv_filter_t");
+      H::Var fo("fo"), fi("fi"), fy("fy"), fx("fx");
+      filt(fo, fi, fy, fx) = w({fo, fi, fy, fx});
+      acc(ox, oy, oc, on) += filt(oc, rk.x, rk.y, rk.z) * tap;
+      convFilter = filt;
+      convChannels = O;
+      convWidth = (int)outType.getDimSize(3);
+    } else {
+      acc(ox, oy, oc, on) += w({oc, rk.x, rk.y, rk.z}) * tap;
+    }
     convAcc = acc;
     convRk = rk;
     convIn = xin;
     std::vector<H::Expr> ext = {x.extents[0], O,
                                 resultExtent(outType, 2, H::Expr()),
                                 resultExtent(outType, 3, H::Expr())};
-    if (outType.isDynamicDim(2) || outType.isDynamicDim(3))
-      throw Unsupported("conv2d with a dynamic spatial size");
     return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
       return acc(idx[3], idx[2], idx[1], idx[0]);
     });
@@ -837,8 +858,20 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         H::Var ix("ix"), iy("iy"), ic("ic"), in("in");
         acc(ix, iy, ic, in) = H::Internal::make_zero(type);
         H::Expr o = (ic / Cg) * Og + rk.x;
-        acc(ix, iy, ic, in) += gpad(ix + (int)p[1] - rk.z, iy + (int)p[0] - rk.y, o, in) *
-                                w({o, ic % Cg, rk.y, rk.z});
+        H::Expr tap = gpad(ix + (int)p[1] - rk.z, iy + (int)p[0] - rk.y, o, in);
+        auto xType = tensorType(gi.getInput());
+        if (groups == 1 && Cg % vectorWidth == 0 && !xType.isDynamicDim(3)) {
+          // Input channels become vector lanes (see conv2d).
+          H::Func filt("conv_filter_t");
+          H::Var fi("fi"), fo("fo"), fy("fy"), fx("fx");
+          filt(fi, fo, fy, fx) = w({fo, fi, fy, fx});
+          acc(ix, iy, ic, in) += tap * filt(ic, rk.x, rk.y, rk.z);
+          convFilter = filt;
+          convChannels = Cg;
+          convWidth = (int)xType.getDimSize(3);
+        } else {
+          acc(ix, iy, ic, in) += tap * w({o, ic % Cg, rk.y, rk.z});
+        }
         convAcc = acc;
         convIn = gpad;
         convRk = rk;
@@ -873,10 +906,37 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
           inside, x({n, c, H::clamp(bb, 0, x.extents[2] - 1), H::clamp(a, 0, x.extents[3] - 1)}),
           H::Internal::make_zero(type));
     }
-    H::RDom rp(0, OW, 0, OH, 0, g.extents[0], "rp");
     H::Func acc("conv_grad_filter_acc");
     H::Var kx("kx"), ky("ky"), ci("ci"), o("o");
     acc(kx, ky, ci, o) = H::Internal::make_zero(type);
+    int KW = (int)wType.getDimSize(3);
+    if (groups == 1 && O % vectorWidth == 0 && KW <= 8) {
+      // Output channels become vector lanes: the cotangent is transposed
+      // once so that they are contiguous. Each batch element's sum over
+      // output positions is a register tile (part), added into acc.
+      H::Func gt("grad_filter_g_t"), part("conv_grad_filter_part");
+      H::Var go("go"), gx("gx"), gy("gy"), gn("gn"), n("n");
+      gt(go, gx, gy, gn) = g({gn, go, gy, gx});
+      H::RDom rxy(0, OW, 0, OH, "rxy");
+      part(kx, ky, ci, o, n) = H::Internal::make_zero(type);
+      part(kx, ky, ci, o, n) += xin(rxy.x * (int)s[1] + kx * (int)d[1] - (int)p[1],
+                                    rxy.y * (int)s[0] + ky * (int)d[0] - (int)p[0], ci, n) *
+                                gt(o, rxy.x, rxy.y, n);
+      H::RDom rn(0, g.extents[0], "rn");
+      acc(kx, ky, ci, o) += part(kx, ky, ci, o, rn);
+      gradFilterAcc = acc;
+      gradFilterIn = xin;
+      gradFilterPart = part;
+      gradFilterG = gt;
+      gradFilterRn = rn;
+      gradFilterRp = rxy;
+      gradFilterKW = KW;
+      gradFilterChannels = O;
+      return define(name, w.extents, type, [&](const std::vector<H::Expr> &idx) {
+        return acc(idx[3], idx[2], idx[1], idx[0]);
+      });
+    }
+    H::RDom rp(0, OW, 0, OH, 0, g.extents[0], "rp");
     acc(kx, ky, ci, o) += xin(rp.x * (int)s[1] + kx * (int)d[1] - (int)p[1],
                               rp.y * (int)s[0] + ky * (int)d[0] - (int)p[0],
                               (o / Og) * Cg + ci, rp.z) *
@@ -1182,6 +1242,20 @@ void KernelBuilder::lowerLSTMCell(std::vector<H::Func> &outputs) {
   outputs = {hNew, cNew};
 }
 
+/// Positions along an output row per register tile: a divisor of the
+/// row when one is large enough (no overlap), at most 14 accumulator
+/// vectors in all (AVX2 has 16 registers; two hold filter vectors).
+static int rowTile(int width, int vectorsPerTile) {
+  int most = std::max(1, 14 / vectorsPerTile);
+  most = std::min(most, 7);
+  if (width <= most)
+    return width;
+  for (int t = most; t >= 4; --t)
+    if (width % t == 0)
+      return t;
+  return most;
+}
+
 void KernelBuilder::schedule(std::vector<H::Func> &outs) {
   const int V = vectorWidth;
   using TS = H::TailStrategy;
@@ -1227,6 +1301,41 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
         matmulRhs.compute_root().parallel(matmulRhs.args().back());
       continue;
     }
+    if (gradFilterPart.defined() && r == 4) {
+      // For each batch element (serial), input channels in parallel: a
+      // tile of 2V output channels x every kx stays in registers through
+      // the sum over output positions, then is added into acc.
+      std::vector<H::Var> av = gradFilterAcc.args(); // kx, ky, ci, o
+      std::vector<H::Var> pv = gradFilterPart.args(); // kx, ky, ci, o, n
+      int ot = gradFilterChannels % (2 * V) == 0 ? 2 * V : V;
+      out.parallel(vars[3]);
+      gradFilterAcc.compute_root().reorder_storage(av[3], av[0], av[1], av[2]);
+      H::Var oo("oo"), oi("oi"), kxo("kxo"), kxi("kxi");
+      gradFilterAcc.update()
+          .split(av[3], oo, oi, ot, TS::GuardWithIf)
+          .split(av[0], kxo, kxi, gradFilterKW, TS::GuardWithIf)
+          .reorder(oi, kxi, kxo, oo, av[1], av[2], gradFilterRn.x)
+          .vectorize(oi, V)
+          .unroll(oi)
+          .unroll(kxi)
+          .parallel(av[2]);
+      gradFilterPart.compute_at(gradFilterAcc, oo)
+          .store_in(H::MemoryType::Stack)
+          .reorder_storage(pv[3], pv[0], pv[1], pv[2], pv[4])
+          .vectorize(pv[3], V)
+          .unroll(pv[3])
+          .unroll(pv[0]);
+      gradFilterPart.update()
+          .reorder(pv[3], pv[0], gradFilterRp.x, gradFilterRp.y, pv[1], pv[2], pv[4])
+          .vectorize(pv[3], V)
+          .unroll(pv[3])
+          .unroll(pv[0]);
+      std::vector<H::Var> gv = gradFilterG.args();
+      gradFilterG.compute_root().parallel(gv[3]).vectorize(gv[0], V);
+      std::vector<H::Var> iv = gradFilterIn.args();
+      gradFilterIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
+      continue;
+    }
     if (gradFilterAcc.defined() && r == 4) {
       // Sums over every batch element and output position: output
       // positions along a row go to vector lanes (rfactor), the filter
@@ -1244,6 +1353,41 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .vectorize(u);
       std::vector<H::Var> iv = gradFilterIn.args();
       gradFilterIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
+      continue;
+    }
+    if (convAcc.defined() && convFilter.defined() && r == 4) {
+      // A register tile of CT channels (vector lanes) x XT positions along
+      // the row accumulates through the whole reduction (channels, ky,
+      // kx): per step CT/V filter vectors are loaded and XT inputs
+      // broadcast (Halide's conv_layer app schedules its CPU path alike).
+      H::Var ox = vars[0], oy = vars[1], oc = vars[2], on = vars[3];
+      int ct = convChannels % (2 * V) == 0 ? 2 * V : V;
+      int xt = rowTile(convWidth, ct / V);
+      H::Var oco("oco"), oci("oci"), oxo("oxo"), oxi("oxi"), t("t");
+      out.split(oc, oco, oci, ct)
+          .split(ox, oxo, oxi, xt, TS::ShiftInwards)
+          .reorder(oci, oxi, oxo, oco, oy, on)
+          .vectorize(oci, V)
+          .unroll(oci)
+          .unroll(oxi)
+          .fuse(oy, on, t)
+          .parallel(t);
+      std::vector<H::Var> av = convAcc.args(); // x, y, c, n
+      convAcc.compute_at(out, oxo)
+          .store_in(H::MemoryType::Stack)
+          .reorder_storage(av[2], av[0], av[1], av[3])
+          .vectorize(av[2], V)
+          .unroll(av[2])
+          .unroll(av[0]);
+      convAcc.update()
+          .reorder(av[2], av[0], convRk.z, convRk.y, convRk.x, av[1], av[3])
+          .vectorize(av[2], V)
+          .unroll(av[2])
+          .unroll(av[0]);
+      std::vector<H::Var> fv = convFilter.args();
+      convFilter.compute_root().vectorize(fv[0], V);
+      std::vector<H::Var> iv = convIn.args();
+      convIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
       continue;
     }
     if (convAcc.defined() && r == 4) {

@@ -42,6 +42,32 @@ func.func @transpose_inverse(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+// (x^T @ dy)^T, the weight gradient of x @ w^T, becomes dy^T @ x.
+// CHECK-LABEL: func.func @transpose_of_matmul
+// CHECK-NEXT: %[[DT:.*]] = dl.transpose %arg1 [1, 0] : (tensor<?x8xf32>) -> tensor<8x?xf32>
+// CHECK-NEXT: %[[M:.*]] = dl.matmul %[[DT]], %arg0 : (tensor<8x?xf32>, tensor<?x5xf32>) -> tensor<8x5xf32>
+// CHECK-NEXT: return %[[M]]
+func.func @transpose_of_matmul(%x: tensor<?x5xf32>, %dy: tensor<?x8xf32>) -> tensor<8x5xf32> {
+  %0 = dl.transpose %x [1, 0] : (tensor<?x5xf32>) -> tensor<5x?xf32>
+  %1 = dl.matmul %0, %dy : (tensor<5x?xf32>, tensor<?x8xf32>) -> tensor<5x8xf32>
+  %2 = dl.transpose %1 [1, 0] : (tensor<5x8xf32>) -> tensor<8x5xf32>
+  return %2 : tensor<8x5xf32>
+}
+
+// -----
+
+// A matmul with another use stays: rewriting would compute it twice.
+// CHECK-LABEL: func.func @transpose_of_shared_matmul
+// CHECK: %[[M:.*]] = dl.matmul %arg0, %arg1
+// CHECK: dl.transpose %[[M]] [1, 0]
+func.func @transpose_of_shared_matmul(%a: tensor<3x5xf32>, %b: tensor<5x8xf32>) -> (tensor<8x3xf32>, tensor<3x8xf32>) {
+  %0 = dl.matmul %a, %b : (tensor<3x5xf32>, tensor<5x8xf32>) -> tensor<3x8xf32>
+  %1 = dl.transpose %0 [1, 0] : (tensor<3x8xf32>) -> tensor<8x3xf32>
+  return %1, %0 : tensor<8x3xf32>, tensor<3x8xf32>
+}
+
+// -----
+
 // x * 1, 1 * x, x + 0, x - 0, x / 1 fold to x.
 // CHECK-LABEL: func.func @identities
 // CHECK-NOT: dl.mul

@@ -575,6 +575,32 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
     return success();
   }
 };
+
+/// transpose(matmul(a, b)) -> matmul(transpose(b), transpose(a)). The
+/// weight gradient of x @ w^T comes out of the VJPs as (x^T @ dy)^T; this
+/// computes dy^T @ x directly, so the optimizer reads it contiguously
+/// instead of through a transposed view.
+struct TransposeOfMatmul : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto mm = op.getInput().getDefiningOp<MatmulOp>();
+    if (!mm || !mm->hasOneUse())
+      return failure();
+    auto swapped = [](Value v) {
+      auto t = llvm::cast<RankedTensorType>(v.getType());
+      return RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
+                                   t.getElementType());
+    };
+    SmallVector<int64_t> perm = {1, 0};
+    Value bt = rewriter.create<TransposeOp>(op.getLoc(), swapped(mm.getRhs()),
+                                            mm.getRhs(), perm);
+    Value at = rewriter.create<TransposeOp>(op.getLoc(), swapped(mm.getLhs()),
+                                            mm.getLhs(), perm);
+    rewriter.replaceOpWithNewOp<MatmulOp>(op, op.getType(), bt, at);
+    return success();
+  }
+};
 } // namespace
 
 void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -608,7 +634,7 @@ OpFoldResult TransposeOp::fold(FoldAdaptor a) {
 
 void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
-  results.add<ComposeTransposes>(context);
+  results.add<ComposeTransposes, TransposeOfMatmul>(context);
 }
 
 LogicalResult BroadcastToOp::inferResultTypes(std::optional<Location> loc,
