@@ -17,7 +17,10 @@ lr * g / (|g| + eps) amplifies float32 rounding in g by up to lr / eps =
 1e4, so two correct float32 implementations differ there by more than
 1e-5. The moments check the gradients, the last check the update rule.
 
-Usage: train_step_check.py DLC CC MODEL.dl mlp|cnn WORK_DIR
+  * running averages of batch_norm layers (kind bn) against
+    torch.nn.functional.batch_norm's in training mode, rtol 1e-5.
+
+Usage: train_step_check.py DLC CC MODEL.dl mlp|cnn|bn WORK_DIR
 """
 import json
 import os
@@ -66,6 +69,13 @@ def forward(kind, p, x, seed):
         h = h * torch.from_numpy(dropout_mask(h.shape, seed, 1, 0.2))
         return h @ p["fc2.weight"].T + p["fc2.bias"]
     h = x.reshape(-1, 1, 28, 28)
+    if kind == "bn":
+        h = F.conv2d(h, p["conv1.weight"], padding=1)
+        # Training mode: batch statistics; updates the running ones in place.
+        h = F.batch_norm(h, p["bn1.running_mean"], p["bn1.running_var"], p["bn1.weight"],
+                         p["bn1.bias"], training=True, momentum=0.1, eps=1e-5)
+        h = F.max_pool2d(torch.relu(h), 2)
+        return torch.flatten(h, 1) @ p["fc1.weight"].T + p["fc1.bias"]
     h = F.max_pool2d(torch.relu(F.conv2d(h, p["conv1.weight"], p["conv1.bias"], padding=2)), 2)
     h = F.max_pool2d(torch.relu(F.conv2d(h, p["conv2.weight"], p["conv2.bias"], padding=2)), 2)
     h = torch.relu(torch.flatten(h, 1) @ p["fc1.weight"].T + p["fc1.bias"])
@@ -94,14 +104,16 @@ def main():
     dlc_loss = float(out.stdout.split()[1])
 
     init, after = load_safetensors(paths[0]), load_safetensors(paths[1])
-    names = [n for n in init if not n.startswith(("optimizer.", "rng."))]
+    names = [n for n in init if f"optimizer.{n}.m" in init]
+    running = [n for n in init if ".running_" in n]
     params = {n: torch.tensor(init[n], requires_grad=True) for n in names}
+    params.update({n: torch.tensor(init[n]) for n in running})
     seed = int(init.get("rng.seed", np.zeros(())).item())
     lr = float(init["optimizer.learning_rate"])
     logits = forward(kind, params, torch.from_numpy(x), seed)
     loss = F.cross_entropy(logits, torch.from_numpy(y).long())
     # The .dl files use Keras's Adam defaults: beta 0.9, 0.999, epsilon 1e-7.
-    opt = torch.optim.Adam(params.values(), lr=lr, betas=(0.9, 0.999), eps=1e-7)
+    opt = torch.optim.Adam([params[n] for n in names], lr=lr, betas=(0.9, 0.999), eps=1e-7)
     opt.zero_grad()
     loss.backward()
     opt.step()
@@ -131,6 +143,14 @@ def main():
             failures += 1
         else:
             print(f"ok   {n}: gradient moments and update")
+    for n in running:
+        # PyTorch's update, unbiased variance included.
+        if not np.allclose(after[n], params[n].numpy(), rtol=1e-5, atol=1e-7):
+            err = np.max(np.abs(after[n] - params[n].numpy()))
+            print(f"FAIL {n}: differs from PyTorch's running average by {err:.3g}")
+            failures += 1
+        else:
+            print(f"ok   {n}: running average")
     if float(after["optimizer.step"]) != 1.0:
         print("FAIL optimizer.step is not 1")
         failures += 1

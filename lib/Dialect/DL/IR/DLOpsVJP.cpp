@@ -6,7 +6,7 @@
 //  * Broadcasting operands get g summed back over the broadcast dims
 //    (`unbroadcast`), as autograd does.
 //  * Ops whose result types follow from their operands are created with a
-//    placeholder type and given the inferred one (`inferred`), so that every
+//    placeholder type and given the inferred one (`createInferred`), so that every
 //    VJP states what it computes, not its shapes.
 //  * Masks come from dl.step (1 where x > 0): relu'(0) = 0 as in PyTorch;
 //    maximum/minimum give a tie's gradient to the second operand.
@@ -29,22 +29,10 @@ RankedTensorType tensorType(Value v) {
   return cast<RankedTensorType>(v.getType());
 }
 
-/// Builds `OpTy` with a placeholder result type, then sets the inferred one.
-template <typename OpTy, typename... Args>
-Value inferred(OpBuilder &b, Location loc, Args &&...args) {
-  auto op = b.create<OpTy>(loc, b.getNoneType(), std::forward<Args>(args)...);
-  SmallVector<Type> types;
-  if (failed(cast<ShapeInferenceOpInterface>(op.getOperation())
-                 .inferResultTypes(std::nullopt, types)))
-    return Value();
-  op->getResult(0).setType(types[0]);
-  return op->getResult(0);
-}
-
-Value add(OpBuilder &b, Location l, Value x, Value y) { return inferred<AddOp>(b, l, x, y); }
-Value sub(OpBuilder &b, Location l, Value x, Value y) { return inferred<SubOp>(b, l, x, y); }
-Value mul(OpBuilder &b, Location l, Value x, Value y) { return inferred<MulOp>(b, l, x, y); }
-Value div(OpBuilder &b, Location l, Value x, Value y) { return inferred<DivOp>(b, l, x, y); }
+Value add(OpBuilder &b, Location l, Value x, Value y) { return createInferred<AddOp>(b, l, x, y); }
+Value sub(OpBuilder &b, Location l, Value x, Value y) { return createInferred<SubOp>(b, l, x, y); }
+Value mul(OpBuilder &b, Location l, Value x, Value y) { return createInferred<MulOp>(b, l, x, y); }
+Value div(OpBuilder &b, Location l, Value x, Value y) { return createInferred<DivOp>(b, l, x, y); }
 Value neg(OpBuilder &b, Location l, Value x) { return b.create<NegOp>(l, x); }
 Value step(OpBuilder &b, Location l, Value x) { return b.create<StepOp>(l, x); }
 
@@ -56,7 +44,7 @@ Value scalar(OpBuilder &b, Location l, Type elementType, double v) {
 }
 
 Value transpose(OpBuilder &b, Location l, Value x, ArrayRef<int64_t> perm) {
-  return inferred<TransposeOp>(b, l, x, b.getDenseI64ArrayAttr(perm));
+  return createInferred<TransposeOp>(b, l, x, b.getDenseI64ArrayAttr(perm));
 }
 
 /// Swaps the last two dims.
@@ -69,7 +57,7 @@ Value swapLast(OpBuilder &b, Location l, Value x) {
 
 Value reduceSum(OpBuilder &b, Location l, Value x, ArrayRef<int64_t> axes,
                 bool keepDims) {
-  return inferred<ReduceSumOp>(b, l, x, b.getDenseI64ArrayAttr(axes),
+  return createInferred<ReduceSumOp>(b, l, x, b.getDenseI64ArrayAttr(axes),
                                keepDims ? b.getUnitAttr() : UnitAttr());
 }
 
@@ -110,7 +98,7 @@ FailureOr<Value> reshapeTo(OpBuilder &b, Location l, Value g,
       return op->emitOpError("VJP: cannot reshape the cotangent ")
              << gt << " back to " << target << " (several dynamic dims)";
   }
-  Value r = inferred<ReshapeOp>(b, l, g, b.getDenseI64ArrayAttr(shape));
+  Value r = createInferred<ReshapeOp>(b, l, g, b.getDenseI64ArrayAttr(shape));
   return r;
 }
 
@@ -173,7 +161,7 @@ DL_BINARY_VJP(PowOp, {
   // d/da a^c = c a^(c-1); d/dc a^c = a^c ln a.
   Type et = tensorType(a).getElementType();
   Value cm1 = sub(b, l, c, scalar(b, l, et, 1.0));
-  da = mul(b, l, g, mul(b, l, c, inferred<PowOp>(b, l, a, cm1)));
+  da = mul(b, l, g, mul(b, l, c, createInferred<PowOp>(b, l, a, cm1)));
   dc = mul(b, l, g, mul(b, l, y, b.create<LogOp>(l, a)));
 })
 DL_BINARY_VJP(MaximumOp, {
@@ -244,8 +232,8 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
   Location l = getLoc();
   Value g = cts[0];
   // d(a @ c) = g @ c^T for a, a^T @ g for c.
-  out.push_back(inferred<MatmulOp>(b, l, g, transpose(b, l, getRhs(), {1, 0})));
-  out.push_back(inferred<MatmulOp>(b, l, transpose(b, l, getLhs(), {1, 0}), g));
+  out.push_back(createInferred<MatmulOp>(b, l, g, transpose(b, l, getRhs(), {1, 0})));
+  out.push_back(createInferred<MatmulOp>(b, l, transpose(b, l, getLhs(), {1, 0}), g));
   return success();
 }
 
@@ -253,8 +241,8 @@ LogicalResult BatchMatmulOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
                                       SmallVectorImpl<Value> &out) {
   Location l = getLoc();
   Value g = cts[0];
-  Value da = inferred<BatchMatmulOp>(b, l, g, swapLast(b, l, getRhs()));
-  Value dc = inferred<BatchMatmulOp>(b, l, swapLast(b, l, getLhs()), g);
+  Value da = createInferred<BatchMatmulOp>(b, l, g, swapLast(b, l, getRhs()));
+  Value dc = createInferred<BatchMatmulOp>(b, l, swapLast(b, l, getLhs()), g);
   out.push_back(unbroadcast(b, l, da, tensorType(getLhs())));
   out.push_back(unbroadcast(b, l, dc, tensorType(getRhs())));
   return success();
@@ -402,7 +390,7 @@ LogicalResult ConcatOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
     ends[dynamicAt] = back == 0 ? std::numeric_limits<int64_t>::max() : -back;
   }
   for (int64_t i = 0; i < n; ++i) {
-    Value slice = inferred<SliceOp>(b, getLoc(), cts[0], b.getDenseI64ArrayAttr({axis}),
+    Value slice = createInferred<SliceOp>(b, getLoc(), cts[0], b.getDenseI64ArrayAttr({axis}),
                                     b.getDenseI64ArrayAttr({starts[i]}),
                                     b.getDenseI64ArrayAttr({ends[i]}),
                                     b.getDenseI64ArrayAttr({1}));
@@ -546,7 +534,7 @@ LogicalResult LayerNormOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
   SmallVector<int64_t> norm = llvm::to_vector(llvm::seq<int64_t>(axis, r));
   SmallVector<int64_t> lead = llvm::to_vector(llvm::seq<int64_t>(0, axis));
   auto mean = [&](Value v) {
-    return inferred<ReduceMeanOp>(b, l, v, b.getDenseI64ArrayAttr(norm), b.getUnitAttr());
+    return createInferred<ReduceMeanOp>(b, l, v, b.getDenseI64ArrayAttr(norm), b.getUnitAttr());
   };
   Value centered = sub(b, l, x, mean(x));
   Value var = mean(mul(b, l, centered, centered));
@@ -575,7 +563,7 @@ LogicalResult BatchNormOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
   SmallVector<int64_t> shape = {c};
   shape.append(r - 2, 1);
   auto perChannel = [&](Value v) {
-    return inferred<ReshapeOp>(b, l, v, b.getDenseI64ArrayAttr(shape));
+    return createInferred<ReshapeOp>(b, l, v, b.getDenseI64ArrayAttr(shape));
   };
   SmallVector<int64_t> others = {0};
   for (int64_t i = 2; i < r; ++i)

@@ -78,6 +78,72 @@ struct TrainStepPass : public dlc::dl::impl::DLTrainStepBase<TrainStepPass> {
       return signalPassFailure();
   }
 
+  /// The non-trainable parameter that `v` reads, if any.
+  ParameterOp runningStat(Value v) {
+    auto read = v.getDefiningOp<ParamOp>();
+    if (!read)
+      return {};
+    auto p = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(read, read.getNameAttr());
+    return p && p.getNonTrainable() && !p.getState() ? p : ParameterOp();
+  }
+
+  struct RunningUpdate {
+    ParameterOp param;
+    Value value;
+  };
+
+  /// Rewrites each dl.batch_norm that reads running statistics (the
+  /// `batch_norm` layer) to normalize with the batch's statistics, as
+  /// torch.nn.BatchNorm2d in training mode (Ioffe & Szegedy 2015): the mean
+  /// and biased variance over every dim but the channel (1). The gradient
+  /// then flows through the statistics (BatchNormOp's VJP covers them).
+  /// Returns the running averages' new values, PyTorch's update:
+  /// running = (1 - momentum) running + momentum batch, with the variance
+  /// unbiased (n / (n - 1), n = elements per channel, counted at run time).
+  SmallVector<RunningUpdate> trainBatchNorms(Block &body) {
+    SmallVector<RunningUpdate> updates;
+    for (auto bn : llvm::to_vector(body.getOps<BatchNormOp>())) {
+      ParameterOp meanP = runningStat(bn.getMean()), varP = runningStat(bn.getVariance());
+      if (!meanP || !varP)
+        continue;
+      Location l = bn.getLoc();
+      b->setInsertionPoint(bn);
+      Value x = bn.getInput();
+      auto xType = cast<RankedTensorType>(x.getType());
+      int64_t r = xType.getRank();
+      SmallVector<int64_t> others = {0}, perChannel = {xType.getDimSize(1)};
+      for (int64_t i = 2; i < r; ++i) {
+        others.push_back(i);
+        perChannel.push_back(1);
+      }
+      auto axes = b->getDenseI64ArrayAttr(others);
+      auto mean = createInferred<ReduceMeanOp>(*b, l, x, axes, UnitAttr());
+      Value centered = createInferred<SubOp>(
+          *b, l, x, createInferred<ReshapeOp>(*b, l, mean, b->getDenseI64ArrayAttr(perChannel)));
+      auto var = createInferred<ReduceMeanOp>(
+          *b, l, createInferred<MulOp>(*b, l, centered, centered), axes, UnitAttr());
+      Value y = b->create<BatchNormOp>(l, bn.getType(), x, bn.getScale(), bn.getBias(), mean,
+                                       var, bn.getEpsilonAttr(), bn.getMomentumAttr());
+      bn.replaceAllUsesWith(y);
+
+      Value ones = b->create<BroadcastLikeOp>(l, xType, scalar(l, 1.0), x);
+      Value n = createInferred<ReduceSumOp>(*b, l, ones, axes, UnitAttr());
+      Value nMinus1 = createInferred<MaximumOp>(
+          *b, l, createInferred<SubOp>(*b, l, n, scalar(l, 1.0)), scalar(l, 1.0));
+      Value unbiased = createInferred<DivOp>(*b, l, createInferred<MulOp>(*b, l, var, n), nMinus1);
+      double m = bn.getMomentum().convertToDouble();
+      auto blend = [&](ParameterOp p, Value batch) {
+        Value keep = createInferred<MulOp>(*b, l, read(p), scalar(l, 1.0 - m));
+        return createInferred<AddOp>(*b, l, keep,
+                                     createInferred<MulOp>(*b, l, batch, scalar(l, m)));
+      };
+      updates.push_back({meanP, blend(meanP, mean)});
+      updates.push_back({varP, blend(varP, unbiased)});
+      bn.erase();
+    }
+    return updates;
+  }
+
   LogicalResult buildTrainStep(OptimizerOp opt, func::FuncOp lossFn) {
     auto f32 = b->getF32Type();
     auto scalarType = RankedTensorType::get({}, f32);
@@ -128,6 +194,9 @@ struct TrainStepPass : public dlc::dl::impl::DLTrainStepBase<TrainStepPass> {
         d.erase();
       }
     }
+
+    // Training-mode batch normalization of the `batch_norm` layer.
+    SmallVector<RunningUpdate> running = trainBatchNorms(body);
 
     b->setInsertionPoint(ret);
     Value loss = ret.getOperand(0);
@@ -203,6 +272,8 @@ struct TrainStepPass : public dlc::dl::impl::DLTrainStepBase<TrainStepPass> {
         assign(p, b->create<SubOp>(loc, t, w, delta));
       }
     }
+    for (const RunningUpdate &u : running)
+      assign(u.param, u.value);
     if (hasDropout)
       assign(seedP, b->create<AddOp>(loc, scalarType, read(seedP), scalar(loc, 1.0)));
     b->create<func::ReturnOp>(ret.getLoc(), loss);

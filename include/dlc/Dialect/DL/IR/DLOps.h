@@ -6,6 +6,7 @@
 #include "dlc/Dialect/DL/IR/DLDialect.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
@@ -28,5 +29,22 @@ mlir::LogicalResult verifyInferredResultTypes(mlir::Operation *op);
 
 #define GET_OP_CLASSES
 #include "dlc/Dialect/DL/IR/DLOps.h.inc"
+
+namespace dlc::dl {
+/// Builds `OpTy` with a placeholder result type, then gives it the type that
+/// its ShapeInferenceOpInterface infers, so that code building dl ops (VJPs,
+/// passes) states what it computes rather than shapes. Null if inference
+/// fails.
+template <typename OpTy, typename... Args>
+mlir::Value createInferred(mlir::OpBuilder &b, mlir::Location loc, Args &&...args) {
+  auto op = b.create<OpTy>(loc, b.getNoneType(), std::forward<Args>(args)...);
+  llvm::SmallVector<mlir::Type> types;
+  if (mlir::failed(llvm::cast<ShapeInferenceOpInterface>(op.getOperation())
+                       .inferResultTypes(std::nullopt, types)))
+    return mlir::Value();
+  op->getResult(0).setType(types[0]);
+  return op->getResult(0);
+}
+} // namespace dlc::dl
 
 #endif // DLC_DIALECT_DL_IR_DLOPS_H
