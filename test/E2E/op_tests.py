@@ -197,17 +197,35 @@ def cases():
                   lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=True)))
 
     def lstm_ref(x, wih, whh, b):
-        H = whh.shape[1]
+        # PyTorch's LSTM equations written out, so that autograd
+        # differentiates them (torch.nn.LSTM caches its weights), and
+        # checked against torch.nn.LSTM itself.
+        B, T, H = x.shape[0], x.shape[1], whh.shape[1]
+        h, c, outs = x.new_zeros(B, H), x.new_zeros(B, H), []
+        for step in range(T):
+            i, f, g, o = (x[:, step] @ wih.T + h @ whh.T + b).chunk(4, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outs.append(h)
+        out = torch.stack(outs, 1)
         m = torch.nn.LSTM(x.shape[2], H, batch_first=True)
         with torch.no_grad():
             m.weight_ih_l0.copy_(wih)
             m.weight_hh_l0.copy_(whh)
             m.bias_ih_l0.copy_(b)
             m.bias_hh_l0.zero_()
-            out, (h, c) = m(x)
-        return out, h[0], c[0]
+            want, _ = m(x)
+        torch.testing.assert_close(out.detach(), want, rtol=1e-5, atol=1e-6)
+        return out, h, c
     c.append(Case("lstm", [("f32", ["B", "T", d]), ("f32", [4 * hid, d]), ("f32", [4 * hid, hid]), ("f32", [4 * hid])],
                   "dl.lstm %a0, %a1, %a2, %a3", lstm_ref, results=3))
+    # The last h and c (the gradient check above differentiates every step's h).
+    c.append(Case("lstm_state", [("f32", ["B", "T", d]), ("f32", [4 * hid, d]), ("f32", [4 * hid, hid]), ("f32", [4 * hid])],
+                  f"%o, %h, %c = dl.lstm %a0, %a1, %a2, %a3 : (tensor<?x?x{d}xf32>, tensor<{4 * hid}x{d}xf32>, "
+                  f"tensor<{4 * hid}x{hid}xf32>, tensor<{4 * hid}xf32>) -> (tensor<?x?x{hid}xf32>, "
+                  f"tensor<?x{hid}xf32>, tensor<?x{hid}xf32>)\n"
+                  "    %r0 = dl.add %h, %c", lambda *a: lstm_ref(*a)[1] * 1.0 + lstm_ref(*a)[2],
+                  sig=f"(tensor<?x{hid}xf32>, tensor<?x{hid}xf32>) -> tensor<?x{hid}xf32>"))
     c.append(Case("mse_loss", [("f32", ["B", n]), ("f32", ["B", n])],
                   "dl.mse_loss %a0, %a1", F.mse_loss))
     c.append(Case("bce", [("f32", ["B", n]), ("f32", ["B", n])],
@@ -315,7 +333,7 @@ def entry(i, case):
 
 
 # Ops whose VJP is not implemented yet (or that have no float gradient).
-NO_GRAD = {"cast_f32_i32", "cast_i32_f32", "lstm",
+NO_GRAD = {"cast_f32_i32", "cast_i32_f32",
            # The result's dim 0 is B + a: the cotangent argument cannot name it.
            "concat_batch"}
 
@@ -330,7 +348,8 @@ def grad_entry(i, case):
     rt = rtypes[0]
     text = text.replace(") -> (", f", %ct: {rt} {{dl.name = \"ct\", dl.dims = [{names}]}}) -> (", 1)
     head, ret = text.rsplit("    return ", 1)
-    head = head.replace(f") -> ({rt}) attributes", ") -> (tensor<f32>) attributes", 1)
+    # Only the first result is differentiated (its cotangent is ct).
+    head = head.replace(f") -> ({', '.join(rtypes)}) attributes", ") -> (tensor<f32>) attributes", 1)
     body = (f"    %p = dl.mul %r0, %ct : ({rt}, {rt}) -> {rt}\n"
             f"    %s = dl.reduce_sum %p axes = [] : ({rt}) -> tensor<f32>\n"
             f"    return %s : tensor<f32>\n  }}\n")

@@ -138,11 +138,27 @@ private:
     std::vector<Kernel> kernels;       // in execution order
     std::vector<int> kernelIds;        // index into out.kernels
     std::vector<std::vector<Value>> slotMembers;
-    // lstm: one extra arena slot for the zero initial state
-    DenseMap<Operation *, int64_t> lstmZeroSlot;
+    // lstm, lstm_grad: arena slots used only during the kernel (see
+    // scratchProxies).
+    DenseMap<Operation *, SmallVector<int64_t>> scratchSlots;
     // dl.assign: values copied into parameters after the last kernel.
     std::vector<std::pair<Value, int64_t>> assigns;
   };
+
+  /// The scratch buffers of a host-driven kernel, as values of their size:
+  /// dl.lstm's zero initial state [B, H]; dl.lstm_grad's zero state, dh and
+  /// dc carried between reverse steps ([B, H] each), and the recomputed h and
+  /// c of every step ([B, T, H] each).
+  static SmallVector<Value> scratchProxies(const Kernel &kernel) {
+    if (kernel.kind == Kernel::Kind::LSTMCell)
+      if (auto lstm = dyn_cast<dl::LSTMOp>(kernel.anchor))
+        return {lstm.getH()};
+    if (kernel.kind == Kernel::Kind::LSTMGradCell) {
+      auto g = cast<dl::LSTMGradOp>(kernel.anchor);
+      return {g.getDH(), g.getDH(), g.getDC(), g.getDOutput(), g.getDOutput()};
+    }
+    return {};
+  }
 
   Location loc() { return builder.getUnknownLoc(); }
   Value c64(int64_t v) {
@@ -306,6 +322,27 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
       e.storage[r.getResult()] = Storage{Storage::Alias, 0, {}, in};
       continue;
     }
+    if (auto grad = dyn_cast<dl::LSTMGradOp>(op)) {
+      // The forward cell (to recompute h and c of every step), then the
+      // reverse cell; the host loops of the second call both.
+      Kernel fwd;
+      fwd.kind = Kernel::Kind::LSTMCell;
+      fwd.anchor = &op;
+      for (Value in : op.getOperands().take_front(4))
+        fwd.inputs.push_back(materialize(in));
+      newKernel(std::move(fwd));
+      Kernel k;
+      k.kind = Kernel::Kind::LSTMGradCell;
+      k.anchor = &op;
+      for (Value in : op.getOperands())
+        k.inputs.push_back(materialize(in));
+      for (Value r : op.getResults()) {
+        k.outputs.push_back(r);
+        assignResult(r);
+      }
+      newKernel(std::move(k));
+      continue;
+    }
     if (auto lstm = dyn_cast<dl::LSTMOp>(op)) {
       Kernel k;
       k.kind = Kernel::Kind::LSTMCell;
@@ -396,9 +433,8 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
           !(kernel.kind == Kernel::Kind::Copy && kernel.outputIndex >= 0))
         it->second.index = take(o);
     }
-    if (kernel.kind == Kernel::Kind::LSTMCell) {
-      // The zero initial h lives only during the kernel.
-      Value h = kernel.outputs[1];
+    // Scratch buffers live only during the kernel, each sized like a value.
+    for (Value proxy : scratchProxies(kernel)) {
       int s = -1;
       for (int t = 0; t < (int)slotFreeAfter.size(); ++t)
         if (slotFreeAfter[t] < (int)k) {
@@ -410,9 +446,9 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
         slotFreeAfter.push_back(0);
         e.slotMembers.emplace_back();
       }
-      e.slotMembers[s].push_back(h); // same size as h: [B, H]
+      e.slotMembers[s].push_back(proxy);
       slotFreeAfter[s] = k;
-      e.lstmZeroSlot[kernel.anchor] = s;
+      e.scratchSlots[kernel.anchor].push_back(s);
     }
   }
   return success();
@@ -582,6 +618,8 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
         } else if (isa<dl::Conv2DOp, dl::MaxPool2DOp, dl::AvgPool2DOp>(op)) {
           if (i == 0)
             v = in[0][0];
+        } else if (isa<dl::LSTMGradOp>(op)) {
+          v = in[r.getResultNumber()][i];
         } else if (isa<dl::LSTMOp>(op)) {
           // output [B, T, H], h [B, H], c [B, H]
           if (i == 0) v = in[0][0];
@@ -821,6 +859,108 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
 
   for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
     auto i8 = builder.getI8Type();
+    // lstm_grad's forward cell runs inside the next kernel's host loops.
+    if (kernel.kind == Kernel::Kind::LSTMCell && isa<dl::LSTMGradOp>(kernel.anchor))
+      continue;
+    if (kernel.kind == Kernel::Kind::LSTMGradCell) {
+      auto grad = cast<dl::LSTMGradOp>(kernel.anchor);
+      auto f32 = builder.getF32Type();
+      Value x = grad.getInput();
+      Value B = dims[x][0], T = dims[x][1], I = dims[x][2];
+      Value Hc = c64(tensorType(grad.getDH()).getDimSize(1));
+      Value TI = builder.create<arith::MulIOp>(loc(), T, I);
+      Value TH = builder.create<arith::MulIOp>(loc(), T, Hc);
+      auto at = [&](Value base, Value index) {
+        return builder.create<LLVM::GEPOp>(loc(), ptrTy, f32, base, ArrayRef<LLVM::GEPArg>{index})
+            .getResult();
+      };
+      SmallVector<Value> scratch;
+      for (int64_t slot : e.scratchSlots[kernel.anchor])
+        scratch.push_back(builder.create<LLVM::GEPOp>(loc(), ptrTy, i8, arena,
+                                                      ArrayRef<LLVM::GEPArg>{offsets[slot]}));
+      Value zeroPtr = scratch[0], dhPtr = scratch[1], dcPtr = scratch[2], hSeq = scratch[3],
+            cSeq = scratch[4];
+      Value stateBytes = builder.create<arith::MulIOp>(
+          loc(), builder.create<arith::MulIOp>(loc(), B, Hc), c64(4));
+      Value zeroByte = builder.create<arith::ConstantIntOp>(loc(), 0, 8);
+      builder.create<LLVM::MemsetOp>(loc(), zeroPtr, zeroByte, stateBytes, false);
+      builder.create<LLVM::MemcpyOp>(loc(), dhPtr, ptrOf(grad.getDH()), stateBytes, false);
+      builder.create<LLVM::MemcpyOp>(loc(), dcPtr, ptrOf(grad.getDC()), stateBytes, false);
+      SmallVector<Value> outPtrs;
+      for (Value r : grad.getResults())
+        outPtrs.push_back(storageOf(kernel, r));
+      // The weight gradients accumulate over the steps from zero.
+      for (Value r : grad.getResults().drop_front())
+        builder.create<LLVM::MemsetOp>(loc(), storageOf(kernel, r), zeroByte, bytesOf(r, dims),
+                                       false);
+      Value xPtr = ptrOf(x), dOut = ptrOf(grad.getDOutput());
+      SmallVector<Value> weights;
+      for (Value w : {grad.getWIh(), grad.getWHh(), grad.getBias()})
+        weights.push_back(makeBuffer(entry, ptrOf(w), f32, dims[w]));
+      // for (s = 0; s < T; ++s) body(s), as blocks.
+      auto loopOverSteps = [&](llvm::function_ref<void(Value)> body) {
+        Block *header = new Block(), *loopBody = new Block(), *exit = new Block();
+        header->addArgument(i64, loc());
+        builder.create<cf::BranchOp>(loc(), header, ValueRange{c64(0)});
+        f.getBody().push_back(header);
+        builder.setInsertionPointToStart(header);
+        Value s = header->getArgument(0);
+        builder.create<cf::CondBranchOp>(
+            loc(), builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::slt, s, T),
+            loopBody, ValueRange{}, exit, ValueRange{});
+        f.getBody().push_back(loopBody);
+        builder.setInsertionPointToStart(loopBody);
+        body(s);
+        builder.create<cf::BranchOp>(loc(), header,
+                                     ValueRange{builder.create<arith::AddIOp>(loc(), s, one)});
+        f.getBody().push_back(exit);
+        builder.setInsertionPointToStart(exit);
+      };
+      // Step t's [B, H] view of a [B, T, H] sequence, and step t - 1's
+      // (the zero state at t = 0).
+      auto stepOf = [&](Value seq, Value t) {
+        return makeBuffer(entry, at(seq, builder.create<arith::MulIOp>(loc(), t, Hc)), f32,
+                          {B, Hc}, {TH, one});
+      };
+      auto previous = [&](Value seq, Value t) {
+        Value first = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::eq, t, c64(0));
+        Value prev = at(seq, builder.create<arith::MulIOp>(
+                                 loc(), builder.create<arith::SubIOp>(loc(), t, one), Hc));
+        return makeBuffer(entry, builder.create<arith::SelectOp>(loc(), first, zeroPtr, prev),
+                          f32, {B, Hc},
+                          {builder.create<arith::SelectOp>(loc(), first, Hc, TH), one});
+      };
+      auto inputStep = [&](Value base, Value t) {
+        return makeBuffer(entry, at(base, builder.create<arith::MulIOp>(loc(), t, I)), f32,
+                          {B, I}, {TI, one});
+      };
+      auto call = [&](StringRef symbol, SmallVector<Value> bufs) {
+        auto callee = declare(symbol, SmallVector<Type>(bufs.size(), ptrTy), {i32});
+        checkStatus(builder.create<func::CallOp>(loc(), callee, bufs).getResult(0), k);
+      };
+      // Forward: h and c of every step.
+      loopOverSteps([&](Value t) {
+        call(e.kernels[k - 1].symbol,
+             {inputStep(xPtr, t), previous(hSeq, t), previous(cSeq, t), weights[0], weights[1],
+              weights[2], stepOf(hSeq, t), stepOf(cSeq, t)});
+      });
+      // Reverse: t = T - 1 .. 0.
+      loopOverSteps([&](Value s) {
+        Value t = builder.create<arith::SubIOp>(loc(), builder.create<arith::SubIOp>(loc(), T, s),
+                                                one);
+        Value dh = makeBuffer(entry, dhPtr, f32, {B, Hc});
+        Value dc = makeBuffer(entry, dcPtr, f32, {B, Hc});
+        SmallVector<Value> acc;
+        for (auto [r, p] : llvm::zip(grad.getResults().drop_front(),
+                                     ArrayRef<Value>(outPtrs).drop_front()))
+          acc.push_back(makeBuffer(entry, p, f32, dims[r]));
+        call(kernel.symbol,
+             {inputStep(xPtr, t), previous(hSeq, t), previous(cSeq, t), weights[0], weights[1],
+              weights[2], stepOf(dOut, t), dh, dc, acc[0], acc[1], acc[2],
+              inputStep(outPtrs[0], t), dh, dc, acc[0], acc[1], acc[2]});
+      });
+      continue;
+    }
     if (kernel.kind == Kernel::Kind::LSTMCell) {
       auto lstm = cast<dl::LSTMOp>(kernel.anchor);
       Value x = lstm.getInput();
@@ -833,7 +973,7 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
       Value cPtr = storageOf(kernel, lstm.getC());
       Value zeroPtr = builder.create<LLVM::GEPOp>(
           loc(), ptrTy, i8, arena,
-          ArrayRef<LLVM::GEPArg>{offsets[e.lstmZeroSlot[kernel.anchor]]});
+          ArrayRef<LLVM::GEPArg>{offsets[e.scratchSlots[kernel.anchor][0]]});
       Value stateBytes = builder.create<arith::MulIOp>(
           loc(), builder.create<arith::MulIOp>(loc(), B, Hc), c64(4));
       Value zeroByte = builder.create<arith::ConstantIntOp>(loc(), 0, 8);

@@ -146,7 +146,17 @@ private:
 
   Tensor get(Value v);
   Tensor lowerOp(mlir::Operation *op, unsigned resultIndex);
+  struct LSTMCellInputs {
+    Tensor x, h, c;
+    std::vector<Tensor> weights; // w_ih, w_hh, bias
+    H::Func gates;
+    int I = 0, H = 0;
+  };
+  LSTMCellInputs lstmCellInputs();
+  Tensor lstmState(const std::string &name, int inner);
+  Tensor lstmWeight(Value like, const std::string &name);
   void lowerLSTMCell(std::vector<H::Func> &outputs);
+  void lowerLSTMGradCell(std::vector<H::Func> &outputs);
 
   /// A Func of `rank` pure vars defined by `body(tensor-order index)`.
   Tensor define(const std::string &name, const std::vector<H::Expr> &extents,
@@ -1200,46 +1210,121 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
 }
 
 
-void KernelBuilder::lowerLSTMCell(std::vector<H::Func> &outputs) {
-  // Arguments: x_t [B,I], h_prev [B,H], c_prev [B,H], w_ih [4H,I],
-  // w_hh [4H,H], bias [4H]; PyTorch's gate order (i, f, g, o).
+/// The LSTM cell's arguments (x_t [B,I], h_prev [B,H], c_prev [B,H] with
+/// any row stride, then w_ih, w_hh, bias) and its gates
+/// x_t w_ih^T + h_prev w_hh^T + bias, PyTorch's order (i, f, g, o).
+KernelBuilder::LSTMCellInputs KernelBuilder::lstmCellInputs() {
   auto xType = tensorType(kernel.inputs[0]);
   auto whhType = tensorType(kernel.inputs[2]);
   if (xType.isDynamicDim(2) || whhType.isDynamicDim(0) || whhType.isDynamicDim(1))
     throw Unsupported("lstm with a dynamic feature or hidden size");
-  int I = (int)xType.getDimSize(2), H4 = (int)whhType.getDimSize(0), Hd = H4 / 4;
-  auto param2d = [&](const std::string &name, int inner) {
-    H::ImageParam p(H::Float(32), 2, name);
-    p.dim(0).set_min(0).set_extent(inner).set_stride(1);
-    p.dim(1).set_min(0);
-    lstmArgs.push_back(p);
-    return Tensor{H::Func(p), {p.dim(1).extent(), H::Expr(inner)}, H::Float(32)};
-  };
-  Tensor x = param2d("x_t", I), h = param2d("h_prev", Hd), c = param2d("c_prev", Hd);
-  for (int i = 1; i < 4; ++i) {
-    Value v = kernel.inputs[i];
-    auto t = tensorType(v);
-    int r = t.getRank();
-    H::ImageParam p(H::Float(32), r, "w" + std::to_string(i));
-    for (int d = 0; d < r; ++d)
-      p.dim(r - 1 - d).set_min(0).set_extent((int)t.getDimSize(d));
-    p.dim(0).set_stride(1);
-    params[v] = p;
-    lstmArgs.push_back(p);
+  LSTMCellInputs in;
+  in.I = (int)xType.getDimSize(2);
+  in.H = (int)whhType.getDimSize(1);
+  in.x = lstmState("x_t", in.I);
+  in.h = lstmState("h_prev", in.H);
+  in.c = lstmState("c_prev", in.H);
+  for (int i = 1; i < 4; ++i)
+    in.weights.push_back(lstmWeight(kernel.inputs[i], "w" + std::to_string(i)));
+  H::RDom rk(0, in.I, "k"), rm(0, in.H, "m");
+  H::Var g("g"), b("b");
+  Tensor &wih = in.weights[0], &whh = in.weights[1], &bias = in.weights[2];
+  in.gates = H::Func("lstm_gates");
+  in.gates(g, b) = bias({g}) + H::sum(in.x({b, rk}) * wih({g, rk})) +
+                   H::sum(in.h({b, rm}) * whh({g, rm}));
+  in.gates.compute_root().parallel(b).vectorize(g, vectorWidth, H::TailStrategy::GuardWithIf);
+  return in;
+}
+
+/// A [B, inner] argument with unit stride along inner and any row stride.
+Tensor KernelBuilder::lstmState(const std::string &name, int inner) {
+  H::ImageParam p(H::Float(32), 2, name);
+  p.dim(0).set_min(0).set_extent(inner).set_stride(1);
+  p.dim(1).set_min(0);
+  lstmArgs.push_back(p);
+  return Tensor{H::Func(p), {p.dim(1).extent(), H::Expr(inner)}, H::Float(32)};
+}
+
+/// A dense argument of `like`'s static shape.
+Tensor KernelBuilder::lstmWeight(Value like, const std::string &name) {
+  auto t = tensorType(like);
+  int r = t.getRank();
+  H::ImageParam p(H::Float(32), r, name);
+  std::vector<H::Expr> extents;
+  for (int d = 0; d < r; ++d) {
+    p.dim(r - 1 - d).set_min(0).set_extent((int)t.getDimSize(d));
+    extents.push_back((int)t.getDimSize(d));
   }
-  Tensor wih = get(kernel.inputs[1]), whh = get(kernel.inputs[2]),
-         bias = get(kernel.inputs[3]);
-  H::RDom rk(0, I, "k"), rm(0, Hd, "m");
-  H::Var g("g"), b("b"), j("j");
-  H::Func gates("lstm_gates");
-  gates(g, b) = bias({g}) + H::sum(x({b, rk}) * wih({g, rk})) +
-                H::sum(h({b, rm}) * whh({g, rm}));
+  p.dim(0).set_stride(1);
+  lstmArgs.push_back(p);
+  return Tensor{H::Func(p), extents, H::Float(32)};
+}
+
+void KernelBuilder::lowerLSTMCell(std::vector<H::Func> &outputs) {
+  LSTMCellInputs in = lstmCellInputs();
+  int Hd = in.H;
+  H::Var b("b"), j("j");
   H::Func cNew("lstm_c"), hNew("lstm_h");
-  cNew(j, b) = sigmoid(gates(j + Hd, b)) * c({b, j}) +
-               sigmoid(gates(j, b)) * H::tanh(gates(j + 2 * Hd, b));
-  hNew(j, b) = sigmoid(gates(j + 3 * Hd, b)) * H::tanh(cNew(j, b));
-  gates.compute_root().parallel(b).vectorize(g, vectorWidth, H::TailStrategy::GuardWithIf);
+  cNew(j, b) = sigmoid(in.gates(j + Hd, b)) * in.c({b, j}) +
+               sigmoid(in.gates(j, b)) * H::tanh(in.gates(j + 2 * Hd, b));
+  hNew(j, b) = sigmoid(in.gates(j + 3 * Hd, b)) * H::tanh(cNew(j, b));
   outputs = {hNew, cNew};
+}
+
+void KernelBuilder::lowerLSTMGradCell(std::vector<H::Func> &outputs) {
+  // One reverse step of backpropagation through time; the gates are
+  // recomputed from x_t and h_prev. With tc = tanh(c_t):
+  //   dh' = dh + d_out_t,  dc' = dc + dh' o (1 - tc^2),
+  //   dz = (dc' g i(1-i), dc' c_prev f(1-f), dc' i (1-g^2), dh' tc o(1-o)),
+  //   dx_t = dz w_ih,  dh_prev = dz w_hh,  dc_prev = dc' f,
+  //   d_w_ih += dz^T x_t,  d_w_hh += dz^T h_prev,  d_bias += sum_b dz.
+  LSTMCellInputs in = lstmCellInputs();
+  int Hd = in.H, I = in.I;
+  Tensor dOut = lstmState("d_out_t", Hd), dh = lstmState("dh", Hd), dc = lstmState("dc", Hd);
+  Tensor dwih = lstmWeight(kernel.inputs[1], "d_w_ih"),
+         dwhh = lstmWeight(kernel.inputs[2], "d_w_hh"),
+         dbias = lstmWeight(kernel.inputs[3], "d_bias");
+  Tensor &wih = in.weights[0], &whh = in.weights[1];
+  H::Var b("b"), j("j"), g("g"), k("k");
+  auto gate = [&](int q, H::Expr jj, H::Expr bb) { return in.gates(jj + q * Hd, bb); };
+  auto ig = [&](H::Expr jj, H::Expr bb) { return sigmoid(gate(0, jj, bb)); };
+  auto fg = [&](H::Expr jj, H::Expr bb) { return sigmoid(gate(1, jj, bb)); };
+  auto gg = [&](H::Expr jj, H::Expr bb) { return H::tanh(gate(2, jj, bb)); };
+  auto og = [&](H::Expr jj, H::Expr bb) { return sigmoid(gate(3, jj, bb)); };
+  // The state cotangents are read into Funcs computed before any output
+  // is written: dh and dc are updated in place by the host.
+  H::Func tc("lstm_tanh_c"), dhTot("lstm_dh"), dcTot("lstm_dc"), dz("lstm_dz");
+  tc(j, b) = H::tanh(fg(j, b) * in.c({b, j}) + ig(j, b) * gg(j, b));
+  dhTot(j, b) = dh({b, j}) + dOut({b, j});
+  dcTot(j, b) = dc({b, j}) + dhTot(j, b) * og(j, b) * (1.0f - tc(j, b) * tc(j, b));
+  H::Expr q = g / Hd, jj = g % Hd;
+  H::Expr i = ig(jj, b), f = fg(jj, b), gv = gg(jj, b), o = og(jj, b);
+  dz(g, b) = H::select(q == 0, dcTot(jj, b) * gv * i * (1.0f - i),
+                       q == 1, dcTot(jj, b) * in.c({b, jj}) * f * (1.0f - f),
+                       q == 2, dcTot(jj, b) * i * (1.0f - gv * gv),
+                       dhTot(jj, b) * tc(jj, b) * o * (1.0f - o));
+  H::RDom rg(0, 4 * Hd, "rg"), rb(0, in.x.extents[0], "rb");
+  H::Func dx("lstm_dx"), dhPrev("lstm_dh_prev"), dcPrev("lstm_dc_prev");
+  H::Func dwihNew("lstm_d_w_ih"), dwhhNew("lstm_d_w_hh"), dbNew("lstm_d_bias");
+  dx(k, b) = H::sum(dz(rg, b) * wih({rg, k}));
+  dhPrev(j, b) = H::sum(dz(rg, b) * whh({rg, j}));
+  dcPrev(j, b) = dcTot(j, b) * fg(j, b);
+  dwihNew(k, g) = dwih({g, k}) + H::sum(dz(g, rb) * in.x({rb, k}));
+  dwhhNew(j, g) = dwhh({g, j}) + H::sum(dz(g, rb) * in.h({rb, j}));
+  dbNew(g) = dbias({g}) + H::sum(dz(g, rb));
+  const int V = vectorWidth;
+  using TS = H::TailStrategy;
+  for (H::Func fn : {tc, dhTot, dcTot})
+    fn.compute_root().vectorize(j, V, TS::GuardWithIf);
+  dz.compute_root().parallel(b).vectorize(g, V, TS::GuardWithIf);
+  dx.vectorize(k, V, TS::GuardWithIf).parallel(b);
+  for (H::Func fn : {dhPrev, dcPrev})
+    fn.vectorize(j, V, TS::GuardWithIf).parallel(b);
+  dwihNew.vectorize(k, V, TS::GuardWithIf).parallel(g);
+  dwhhNew.vectorize(j, V, TS::GuardWithIf).parallel(g);
+  dbNew.vectorize(g, V, TS::GuardWithIf);
+  (void)I;
+  outputs = {dx, dhPrev, dcPrev, dwihNew, dwhhNew, dbNew};
 }
 
 /// Positions along an output row per register tile: a divisor of the
@@ -1421,8 +1506,11 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
 }
 
 H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
+  // The host drives the LSTM kernels step by step with its own views.
+  bool stepKernel =
+      kernel.kind == Kernel::Kind::LSTMCell || kernel.kind == Kernel::Kind::LSTMGradCell;
   for (Value v : kernel.inputs) {
-    if (kernel.kind == Kernel::Kind::LSTMCell)
+    if (stepKernel)
       break;
     auto t = tensorType(v);
     int r = t.getRank();
@@ -1441,8 +1529,11 @@ H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
     args.push_back(p);
   }
   std::vector<H::Func> outs;
-  if (kernel.kind == Kernel::Kind::LSTMCell) {
-    lowerLSTMCell(outs);
+  if (stepKernel) {
+    if (kernel.kind == Kernel::Kind::LSTMCell)
+      lowerLSTMCell(outs);
+    else
+      lowerLSTMGradCell(outs);
     args.assign(lstmArgs.begin(), lstmArgs.end());
   } else {
     for (Value v : kernel.outputs) {
@@ -1466,14 +1557,16 @@ H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
       out.output_buffer().dim(0).set_stride(1);
     // Static extents: checked at run time, and constant loop bounds let
     // Halide keep per-row accumulators on the stack.
-    if (kernel.kind != Kernel::Kind::LSTMCell) {
+    if (!stepKernel) {
       auto type = tensorType(kernel.outputs[k]);
       for (int i = 0; i < r; ++i)
         if (!type.isDynamicDim(i))
           out.output_buffer().dim(r - 1 - i).set_extent((int)type.getDimSize(i));
     }
   }
-  schedule(outs);
+  // The grad cell schedules its outputs itself.
+  if (kernel.kind != Kernel::Kind::LSTMGradCell)
+    schedule(outs);
   return H::Pipeline(outs);
 }
 

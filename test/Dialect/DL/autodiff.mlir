@@ -93,11 +93,30 @@ module {
 
 // -----
 
-// An op without a VJP on the path: no gradient entry point, a warning.
+// An op without a VJP on the path (gradient ops have no second derivative):
+// no gradient entry point, a warning.
+module {
+  func.func @second(%x: tensor<2x3xf32> {dl.name = "x"}, %g: tensor<2x3xf32> {dl.name = "g"}) -> tensor<f32> attributes {dl.entry = "second"} {
+    // expected-warning@+1 {{no gradient entry point for 'second': 'dl.gelu_grad' has no VJP yet}}
+    %d = dl.gelu_grad %x, %g approximate = none : tensor<2x3xf32>
+    %s = dl.reduce_sum %d axes = [] : (tensor<2x3xf32>) -> tensor<f32>
+    return %s : tensor<f32>
+  }
+}
+
+// -----
+
+// lstm: backpropagation through time is one dl.lstm_grad; the unused
+// results (every step's h, the last c) get zero cotangents.
+// CHECK-LABEL: func.func @rnn_grad(
+// CHECK: %[[O:.*]], %[[H:.*]], %[[C:.*]] = dl.lstm %arg0, %arg1, %arg2, %arg3
+// CHECK-DAG: %[[ZO:.*]] = dl.broadcast_like %{{.*}}, %[[O]] : (tensor<f32>, tensor<2x3x2xf32>) -> tensor<2x3x2xf32>
+// CHECK-DAG: %[[ZC:.*]] = dl.broadcast_like %{{.*}}, %[[C]] : (tensor<f32>, tensor<2x2xf32>) -> tensor<2x2xf32>
+// CHECK: %[[DX:.*]], %[[DWI:.*]], %[[DWH:.*]], %[[DB:.*]] = dl.lstm_grad %arg0, %arg1, %arg2, %arg3, %[[ZO]], %{{.*}}, %[[ZC]]
+// CHECK: return %{{.*}}, %[[DX]], %[[DWI]], %[[DWH]], %[[DB]]
 module {
   func.func @rnn(%x: tensor<2x3x4xf32> {dl.name = "x"}, %wi: tensor<8x4xf32> {dl.name = "wi"},
                  %wh: tensor<8x2xf32> {dl.name = "wh"}, %b: tensor<8xf32> {dl.name = "b"}) -> tensor<f32> attributes {dl.entry = "rnn"} {
-    // expected-warning@+1 {{no gradient entry point for 'rnn': 'dl.lstm' has no VJP yet}}
     %o, %h, %c = dl.lstm %x, %wi, %wh, %b : (tensor<2x3x4xf32>, tensor<8x4xf32>, tensor<8x2xf32>, tensor<8xf32>) -> (tensor<2x3x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>)
     %s = dl.reduce_sum %h axes = [] : (tensor<2x2xf32>) -> tensor<f32>
     return %s : tensor<f32>

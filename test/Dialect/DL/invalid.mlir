@@ -504,3 +504,12 @@ func.func @bad_dims_size(%x: tensor<2x4xf32> {dl.dims = [1, 4]}) {
 func.func @unknown_attr() attributes {dl.frobnicate} {
   return
 }
+
+// -----
+
+func.func @lstm_grad_types(%x: tensor<2x3x4xf32>, %wi: tensor<8x4xf32>, %wh: tensor<8x2xf32>, %b: tensor<8xf32>,
+                           %do: tensor<2x3x2xf32>, %dh: tensor<2x2xf32>, %dc: tensor<2x2xf32>) {
+  // expected-error@+1 {{'dl.lstm_grad' op failed to verify that all of {w_ih, d_w_ih} have same type}}
+  %0:4 = dl.lstm_grad %x, %wi, %wh, %b, %do, %dh, %dc : (tensor<2x3x4xf32>, tensor<8x4xf32>, tensor<8x2xf32>, tensor<8xf32>, tensor<2x3x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>) -> (tensor<2x3x4xf32>, tensor<4x8xf32>, tensor<8x2xf32>, tensor<8xf32>)
+  return
+}

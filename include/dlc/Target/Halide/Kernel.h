@@ -43,8 +43,17 @@ struct Kernel {
     Copy,
     /// One time step of the anchor dl.lstm: arguments
     /// (x_t [B,I], h_prev [B,H], c_prev [B,H], w_ih, w_hh, bias), results
-    /// (h_t [B,H], c_t [B,H]); c_t may alias c_prev.
-    LSTMCell
+    /// (h_t [B,H], c_t [B,H]); c_t may alias c_prev. Anchored at a
+    /// dl.lstm_grad, it is the forward recompute that the next kernel (its
+    /// LSTMGradCell) calls.
+    LSTMCell,
+    /// One reverse step of the anchor dl.lstm_grad: arguments
+    /// (x_t, h_prev, c_prev, w_ih, w_hh, bias, d_out_t, dh, dc, d_w_ih,
+    /// d_w_hh, d_bias), results (dx_t, dh, dc, d_w_ih, d_w_hh, d_bias), each
+    /// result may alias the argument of its name (the host passes the
+    /// same buffer: state carried to step t - 1, weight gradients
+    /// accumulated).
+    LSTMGradCell
   };
   Kind kind = Kind::Op;
   std::string symbol;

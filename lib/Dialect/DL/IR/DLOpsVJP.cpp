@@ -585,3 +585,21 @@ LogicalResult BatchNormOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
                     scalar(b, l, et, -0.5)));
   return success();
 }
+
+LogicalResult LSTMOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                               SmallVectorImpl<Value> &out) {
+  // Backpropagation through time is one op (a host loop over the steps);
+  // an unused result's cotangent is zero.
+  Location l = getLoc();
+  SmallVector<Value, 3> results;
+  for (auto [ct, r] : llvm::zip(cts, getResults())) {
+    Value zero = scalar(b, l, tensorType(r).getElementType(), 0.0);
+    results.push_back(ct ? ct : b.create<BroadcastLikeOp>(l, r.getType(), zero, r).getResult());
+  }
+  auto grad = b.create<LSTMGradOp>(
+      l, TypeRange{getInput().getType(), getWIh().getType(), getWHh().getType(),
+                   getBias().getType()},
+      getInput(), getWIh(), getWHh(), getBias(), results[0], results[1], results[2]);
+  out.append(grad.getResults().begin(), grad.getResults().end());
+  return success();
+}

@@ -617,7 +617,7 @@ def DL_AvgPool2DOp : DL_Pool2DOp<"avg_pool2d", "average",
   }];
 }
 
-def DL_LSTMOp : DL_Op<"lstm", [Pure, DL_InferShape]> {
+def DL_LSTMOp : DL_Op<"lstm", [Pure, DL_InferShape, DL_Differentiable]> {
   let summary = "a single-layer LSTM over a run-time number of time steps";
   let description = [{
     Hochreiter & Schmidhuber 1997, with PyTorch's equations and gate order
@@ -791,6 +791,38 @@ def DL_Conv2DGradInputOp : DL_Op<"conv2d_grad_input",
     $grad `,` $filter `,` $input `strides` `=` $strides `padding` `=` $padding
     `dilation` `=` $dilation `groups` `=` $groups attr-dict `:`
     functional-type(operands, results)
+  }];
+}
+
+def DL_LSTMGradOp : DL_Op<"lstm_grad",
+    [Pure, AllTypesMatch<["input", "d_input"]>, AllTypesMatch<["w_ih", "d_w_ih"]>,
+     AllTypesMatch<["w_hh", "d_w_hh"]>, AllTypesMatch<["bias", "d_bias"]>]> {
+  let summary = "backpropagation through time of dl.lstm";
+  let description = [{
+    The gradients of `dl.lstm %input, %w_ih, %w_hh, %bias` with respect to
+    its four operands, given the cotangents of its three results (every
+    step's h `[batch, time, hidden]`, the last h and the last c, `[batch,
+    hidden]` each; zeros where a result is unused). The forward pass is
+    recomputed (h and c of every step), then the steps run in reverse
+    (Werbos 1990), accumulating the weight gradients as
+    torch.nn.LSTM's backward does.
+
+    ```mlir
+    %dx, %dwih, %dwhh, %db = dl.lstm_grad %x, %w_ih, %w_hh, %b, %d_out, %d_h, %d_c
+        : (tensor<?x?x32xf32>, tensor<256x32xf32>, tensor<256x64xf32>, tensor<256xf32>,
+           tensor<?x?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>)
+        -> (tensor<?x?x32xf32>, tensor<256x32xf32>, tensor<256x64xf32>, tensor<256xf32>)
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$w_ih,
+                       DL_FloatTensor:$w_hh, DL_FloatTensor:$bias,
+                       DL_FloatTensor:$d_output, DL_FloatTensor:$d_h,
+                       DL_FloatTensor:$d_c);
+  let results = (outs DL_FloatTensor:$d_input, DL_FloatTensor:$d_w_ih,
+                      DL_FloatTensor:$d_w_hh, DL_FloatTensor:$d_bias);
+  let assemblyFormat = [{
+    $input `,` $w_ih `,` $w_hh `,` $bias `,` $d_output `,` $d_h `,` $d_c
+    attr-dict `:` functional-type(operands, results)
   }];
 }
 
