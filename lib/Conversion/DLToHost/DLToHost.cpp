@@ -461,9 +461,6 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
 LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
                                        DenseMap<Value, SmallVector<Value>> &dims) {
   func::FuncOp fn = e.fn;
-  auto staticOr = [&](RankedTensorType t, int64_t i, Value dyn) -> Value {
-    return t.isDynamicDim(i) ? dyn : c64(t.getDimSize(i));
-  };
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     auto type = tensorType(fn.getArgument(i));
     auto names = fn.getArgAttrOfType<ArrayAttr>(i, dl::DLDialect::kDimsAttrName);
