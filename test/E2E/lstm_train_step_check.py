@@ -22,7 +22,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_step_check import dropout_mask, load_safetensors  # noqa: E402
+from train_step_check import (dropout_mask, load_safetensors,  # noqa: E402
+                              torch_step_and_check_loss)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -69,16 +70,7 @@ def main():
     loss = F.binary_cross_entropy_with_logits(logits, torch.from_numpy(y))
     loss = loss + 1e-4 * sum((params[n] ** 2).sum() for n in names if params[n].dim() >= 2)
     opt = torch.optim.SGD([params[n] for n in names], lr=lr, momentum=0.9, nesterov=True)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-
-    failures = 0
-    if not np.isclose(dlc_loss, loss.item(), rtol=1e-5, atol=0):
-        print(f"FAIL loss: dlc {dlc_loss:.9g}, PyTorch {loss.item():.9g}")
-        failures += 1
-    else:
-        print(f"ok   loss {dlc_loss:.7g}")
+    failures = torch_step_and_check_loss(opt, loss, dlc_loss)
     for n in names:
         got = after[f"optimizer.{n}.momentum"]
         want = opt.state[params[n]]["momentum_buffer"].numpy()

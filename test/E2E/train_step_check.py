@@ -63,6 +63,19 @@ def dropout_mask(shape, seed, salt, rate):
     return np.where(u < np.float32(rate), np.float32(0), np.float32(1.0 / (1.0 - rate))).reshape(shape)
 
 
+def torch_step_and_check_loss(opt, loss, dlc_loss):
+    """Backward and one step of `opt`; prints whether dlc's loss matches
+    (rtol 1e-5) and returns the number of failures (0 or 1)."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if not np.isclose(dlc_loss, loss.item(), rtol=1e-5, atol=0):
+        print(f"FAIL loss: dlc {dlc_loss:.9g}, PyTorch {loss.item():.9g}")
+        return 1
+    print(f"ok   loss {dlc_loss:.7g}")
+    return 0
+
+
 def forward(kind, p, x, seed):
     if kind == "mlp":
         h = torch.relu(torch.flatten(x, 1) @ p["fc1.weight"].T + p["fc1.bias"])
@@ -114,16 +127,7 @@ def main():
     loss = F.cross_entropy(logits, torch.from_numpy(y).long())
     # The .dl files use Keras's Adam defaults: beta 0.9, 0.999, epsilon 1e-7.
     opt = torch.optim.Adam([params[n] for n in names], lr=lr, betas=(0.9, 0.999), eps=1e-7)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-
-    failures = 0
-    if not np.isclose(dlc_loss, loss.item(), rtol=1e-5, atol=0):
-        print(f"FAIL loss: dlc {dlc_loss:.9g}, PyTorch {loss.item():.9g}")
-        failures += 1
-    else:
-        print(f"ok   loss {dlc_loss:.7g}")
+    failures = torch_step_and_check_loss(opt, loss, dlc_loss)
     b1, b2, eps = 0.9, 0.999, 1e-7
     for n in names:
         st = opt.state[params[n]]

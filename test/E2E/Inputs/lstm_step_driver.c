@@ -5,18 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lstm_classifier.h"
+#include "slurp.h"
 
-static void *slurp(const char *path, size_t n) {
-  FILE *f = fopen(path, "rb");
-  void *p = malloc(n);
-  if (!f || fread(p, 1, n, f) != n) {
-    perror(path);
-    exit(2);
-  }
-  fclose(f);
-  return p;
-}
+#include "lstm_classifier.h"
 
 int main(int argc, char **argv) {
   if (argc != 7)

@@ -5,23 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "slurp.h"
+
 #define STR2(x) #x
 #define STR(x) STR2(x)
 #define CAT2(a, b) a##_##b
 #define CAT(a, b) CAT2(a, b)
 #define FN(name) CAT(MODEL, name)
 #include STR(MODEL.h)
-
-static void *slurp(const char *path, size_t n) {
-  FILE *f = fopen(path, "rb");
-  void *p = malloc(n);
-  if (!f || fread(p, 1, n, f) != n) {
-    perror(path);
-    exit(2);
-  }
-  fclose(f);
-  return p;
-}
 
 int main(int argc, char **argv) {
   if (argc != 6)
