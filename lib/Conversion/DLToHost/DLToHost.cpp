@@ -410,7 +410,8 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
   // Greedy slot assignment in program order.
   std::vector<int> slotFreeAfter; // kernel index after which a slot is free
   for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
-    auto take = [&](Value v) {
+    // A free slot for `v`, busy until kernel `until`.
+    auto take = [&](Value v, int until) {
       int chosen = -1;
       for (int s = 0; s < (int)slotFreeAfter.size(); ++s)
         if (slotFreeAfter[s] < (int)k) {
@@ -423,7 +424,7 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
         e.slotMembers.emplace_back();
       }
       e.slotMembers[chosen].push_back(v);
-      slotFreeAfter[chosen] = std::max(lastUse.lookup(v), (int)k);
+      slotFreeAfter[chosen] = until;
       return chosen;
     };
     for (Value o : kernel.outputs) {
@@ -431,25 +432,11 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
       if (it != e.storage.end() && it->second.kind == Storage::Arena &&
           it->second.index < 0 &&
           !(kernel.kind == Kernel::Kind::Copy && kernel.outputIndex >= 0))
-        it->second.index = take(o);
+        it->second.index = take(o, std::max(lastUse.lookup(o), (int)k));
     }
     // Scratch buffers live only during the kernel, each sized like a value.
-    for (Value proxy : scratchProxies(kernel)) {
-      int s = -1;
-      for (int t = 0; t < (int)slotFreeAfter.size(); ++t)
-        if (slotFreeAfter[t] < (int)k) {
-          s = t;
-          break;
-        }
-      if (s < 0) {
-        s = slotFreeAfter.size();
-        slotFreeAfter.push_back(0);
-        e.slotMembers.emplace_back();
-      }
-      e.slotMembers[s].push_back(proxy);
-      slotFreeAfter[s] = k;
-      e.scratchSlots[kernel.anchor].push_back(s);
-    }
+    for (Value proxy : scratchProxies(kernel))
+      e.scratchSlots[kernel.anchor].push_back(take(proxy, k));
   }
   return success();
 }
