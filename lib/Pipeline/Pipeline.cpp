@@ -26,6 +26,20 @@ void dlc::buildTrainingPipeline(mlir::OpPassManager &pm) {
   buildSimplifyPipeline(pm);
 }
 
+void dlc::buildKernelPipeline(mlir::OpPassManager &pm,
+                              const KernelPipelineOptions &options) {
+  dl::DLFuseOptions fuse;
+  fuse.singletons = !options.fuse;
+  pm.addNestedPass<mlir::func::FuncOp>(dl::createDLFuse(fuse));
+  dl::DLTileOptions tile;
+  tile.vectorWidth = options.vectorWidth;
+  tile.cores = options.cores;
+  tile.l2Bytes = options.l2Bytes;
+  tile.scheduleFile = options.scheduleFile;
+  tile.naive = !options.tile;
+  pm.addPass(dl::createDLTile(tile));
+}
+
 void dlc::registerAllPasses() {
   dl::registerDLPasses();
   mlir::registerCanonicalizerPass();
@@ -37,4 +51,7 @@ void dlc::registerAllPasses() {
   mlir::PassPipelineRegistration<>(
       "dl-training", "dl-train-step, dl-autodiff, then dl-simplify",
       [](mlir::OpPassManager &pm) { buildTrainingPipeline(pm); });
+  mlir::PassPipelineRegistration<>(
+      "dl-kernels", "dl-fuse, then dl-tile (default target: 8 lanes, 2 cores)",
+      [](mlir::OpPassManager &pm) { buildKernelPipeline(pm); });
 }

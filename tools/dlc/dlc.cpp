@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlc/Dialect/DL/IR/DLOps.h"
+#include "dlc/Dialect/DL/IR/Schedule.h"
 #include "dlc/Frontend/AST.h"
 #include "dlc/Frontend/MLIRGen.h"
 #include "dlc/Frontend/Parser.h"
@@ -25,7 +26,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -38,7 +41,9 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { AST, DL, DLGrad, Summary, Host, Halide, LLVM, Obj, Header };
+enum class Emit {
+  AST, DL, DLGrad, DLKernels, Schedules, Summary, Host, Halide, LLVM, Obj, Header
+};
 
 cl::OptionCategory dlcCategory("dlc options");
 
@@ -75,6 +80,12 @@ cl::opt<Emit> emit(
                clEnumValN(Emit::DLGrad, "dl-grad",
                           "dl with the training entry points: train_step, "
                           "evaluate and the backward graphs (<entry>_grad)"),
+               clEnumValN(Emit::DLKernels, "dl-kernels",
+                          "dl after fusion (dl-fuse) and scheduling (dl-tile): "
+                          "one dl.fusion per kernel, with its dl.schedule"),
+               clEnumValN(Emit::Schedules, "schedules",
+                          "every fusion group's schedule as JSON, in the "
+                          "form --schedules reads"),
                clEnumValN(Emit::Summary, "summary",
                           "the model's interface, parameters and op counts"),
                clEnumValN(Emit::Host, "host",
@@ -89,6 +100,19 @@ cl::opt<Emit> emit(
                           "(default of `dlc compile`)"),
                clEnumValN(Emit::Header, "header", "the C header only")),
     cl::cat(dlcCategory));
+cl::opt<std::string> scheduleFile(
+    "schedules",
+    cl::desc("JSON file of schedule overrides: {\"<entry>/<group>\": {\"kind\": "
+             "..., \"vector\": 8, \"parallel\": true, \"tile\": [...]}} "
+             "(start from --emit=schedules)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(dlcCategory));
+cl::opt<bool> noFusion("no-fusion",
+                       cl::desc("Give every op a kernel of its own (ablation)"),
+                       cl::init(false), cl::cat(dlcCategory));
+cl::opt<bool> noTiling("no-tiling",
+                       cl::desc("Schedule every kernel pointwise: no tiles, "
+                                "no packing (ablation)"),
+                       cl::init(false), cl::cat(dlcCategory));
 cl::opt<bool> noSimplify("no-simplify",
                          cl::desc("Print dl as generated, before dl-simplify "
                                   "(canonicalize, shape inference, CSE)"),
@@ -177,6 +201,24 @@ static void printSummary(ModuleOp module, llvm::raw_ostream &os) {
   }
 }
 
+/// {"<entry>/<group>": schedule} for every fusion group, as --schedules
+/// reads it back.
+static void printSchedules(ModuleOp module, llvm::raw_ostream &os) {
+  llvm::json::Object all;
+  module.walk([&](dlc::dl::FusionOp fusion) {
+    auto fn = fusion->getParentOfType<func::FuncOp>();
+    auto entry = fn->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kEntryAttrName);
+    auto attr = fusion->getAttrOfType<DictionaryAttr>(dlc::dl::Schedule::kAttrName);
+    dlc::dl::Schedule s;
+    std::string error;
+    if (!attr || !dlc::dl::Schedule::fromAttr(attr, s, error))
+      return;
+    all[(entry ? entry.str() : fn.getSymName().str()) + "/" + fusion.getName().str()] =
+        s.toJSON();
+  });
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(all))) << "\n";
+}
+
 /// The default symbol prefix: the model's name as a C identifier.
 static std::string defaultPrefix(ModuleOp module) {
   auto name = module->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kModelAttrName);
@@ -184,7 +226,8 @@ static std::string defaultPrefix(ModuleOp module) {
 }
 
 /// Kernels, host code and runtimes: the back half of `dlc compile`.
-static int compileModel(ModuleOp module, std::string &out, std::string &header) {
+static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
+                        std::string &out, std::string &header) {
   llvm::raw_string_ostream os(out);
   std::string prefix = symbolPrefix.empty() ? defaultPrefix(module) : symbolPrefix;
   dlc::HostModule hm;
@@ -199,17 +242,11 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
     return 0;
   }
   std::string error;
-  auto target = dlc::halide::resolveTarget(targetName, error);
-  if (failed(target)) {
-    llvm::errs() << "dlc: error: " << error << "\n";
-    return 1;
-  }
-  target->profile = profile;
   std::vector<std::string> bitcode;
   for (size_t i = 0; i < hm.kernels.size(); ++i) {
     std::string stmt;
     bitcode.emplace_back();
-    if (failed(dlc::halide::compileKernel(hm.kernels[i], *target, bitcode.back(),
+    if (failed(dlc::halide::compileKernel(hm.kernels[i], target, bitcode.back(),
                                           emit == Emit::Halide ? &stmt : nullptr)))
       return 1;
     if (emit == Emit::Halide)
@@ -217,7 +254,7 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
     if (hm.kernels[i].largeBatchSymbol.empty())
       continue;
     bitcode.emplace_back();
-    if (failed(dlc::halide::compileKernel(hm.kernels[i], *target, bitcode.back(),
+    if (failed(dlc::halide::compileKernel(hm.kernels[i], target, bitcode.back(),
                                           emit == Emit::Halide ? &stmt : nullptr,
                                           /*largeBatch=*/true)))
       return 1;
@@ -226,7 +263,7 @@ static int compileModel(ModuleOp module, std::string &out, std::string &header) 
   }
   if (emit == Emit::Halide)
     return 0;
-  if (!dlc::emitModelObject(hm, *target, bitcode,
+  if (!dlc::emitModelObject(hm, target, bitcode,
                             emit == Emit::LLVM ? dlc::ObjectOutput::LLVMIR
                                                : dlc::ObjectOutput::Object,
                             os, error, sanitizeAddress)) {
@@ -284,7 +321,33 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     module->print(os);
     return 0;
   }
-  return compileModel(*module, out, header);
+  std::string error;
+  auto target = dlc::halide::resolveTarget(targetName, error);
+  if (failed(target)) {
+    llvm::errs() << "dlc: error: " << error << "\n";
+    return 1;
+  }
+  target->profile = profile;
+  dlc::KernelPipelineOptions kernelOptions;
+  kernelOptions.vectorWidth = target->vectorWidth;
+  kernelOptions.cores = target->cores;
+  kernelOptions.l2Bytes = target->l2Bytes;
+  kernelOptions.scheduleFile = scheduleFile;
+  kernelOptions.fuse = !noFusion;
+  kernelOptions.tile = !noTiling;
+  PassManager kernels(&context);
+  dlc::buildKernelPipeline(kernels, kernelOptions);
+  if (failed(kernels.run(*module)))
+    return 1;
+  if (emit == Emit::DLKernels) {
+    module->print(os);
+    return 0;
+  }
+  if (emit == Emit::Schedules) {
+    printSchedules(*module, os);
+    return 0;
+  }
+  return compileModel(*module, *target, out, header);
 }
 
 int main(int argc, char **argv) {
@@ -304,7 +367,8 @@ int main(int argc, char **argv) {
       "  dlc compile model.dl [-o model.o] [--target=T] [--name=P]\n"
       "    writes model.o (kernels, host code, runtime: link it with\n"
       "    `cc app.c model.o -lpthread -ldl -lm`) and model.h (its C API).\n"
-      "  dlc model.dl --emit=ast|dl|dl-grad|summary|host|halide|llvm|header\n"
+      "  dlc model.dl --emit=ast|dl|dl-grad|dl-kernels|schedules|summary|\n"
+      "                      host|halide|llvm|header\n"
       "    prints one stage (default: dl).\n\n"
       "  Errors: file:line:col with the source line and a caret; exit 1,\n"
       "  and no output file is written.\n");

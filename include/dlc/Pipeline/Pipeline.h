@@ -11,6 +11,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace dlc {
 
 /// Registers the dialects a dlc module may contain (dl, func, builtin).
@@ -28,6 +30,27 @@ void buildSimplifyPipeline(mlir::OpPassManager &pm);
 /// (dl-train-step), the gradient entry point of every scalar loss
 /// (dl-autodiff), then dl-simplify. Registered as `dl-training`.
 void buildTrainingPipeline(mlir::OpPassManager &pm);
+
+/// What the kernel pipeline needs to know about the target and the user's
+/// choices (dlc's --target, --schedules, --no-fusion, --no-tiling).
+struct KernelPipelineOptions {
+  /// f32 lanes per vector, threads, per-core L2 bytes (TargetSpec).
+  int vectorWidth = 8;
+  int cores = 2;
+  int64_t l2Bytes = 512 * 1024;
+  /// JSON schedule overrides (see dl-tile), or empty.
+  std::string scheduleFile;
+  /// Off: every compute op is a group of its own.
+  bool fuse = true;
+  /// Off: every group is scheduled `pointwise`.
+  bool tile = true;
+};
+
+/// Forms fusion groups (dl-fuse) and schedules them (dl-tile): what every
+/// compiled model gets after training. Registered as `dl-kernels` (with
+/// the default options).
+void buildKernelPipeline(mlir::OpPassManager &pm,
+                         const KernelPipelineOptions &options = {});
 
 } // namespace dlc
 

@@ -360,18 +360,38 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
     k.kind = Kernel::Kind::Op;
     k.anchor = &op;
     k.outputs.assign(op.getResults().begin(), op.getResults().end());
-    k.inputs = halide::collectLeaves(llvm::to_vector(op.getOperands()));
+    if (auto fusion = dyn_cast<dl::FusionOp>(op)) {
+      // The group reads the values defined above its body.
+      SmallVector<Value> used;
+      fusion.getBody().walk([&](Operation *inner) {
+        for (Value v : inner->getOperands())
+          if (!fusion->isAncestor(v.getParentBlock()->getParentOp()))
+            used.push_back(v);
+      });
+      k.inputs = halide::collectLeaves(used);
+      k.group = fusion.getName().str();
+      if (auto attr = fusion->getAttrOfType<DictionaryAttr>(dl::Schedule::kAttrName)) {
+        std::string error;
+        if (!dl::Schedule::fromAttr(attr, k.schedule, error))
+          return fusion.emitOpError("has a bad ") << dl::Schedule::kAttrName << ": " << error;
+      }
+    } else {
+      k.inputs = halide::collectLeaves(llvm::to_vector(op.getOperands()));
+    }
     for (Value r : op.getResults())
       assignResult(r);
-    // x @ w^T with a run-time number of rows gets a second schedule.
-    bool largeVariant = false;
-    if (auto mm = dyn_cast<dl::MatmulOp>(op))
-      if (auto tr = mm.getRhs().getDefiningOp<dl::TransposeOp>())
-        largeVariant = !halide::isViewOp(tr.getInput().getDefiningOp()) &&
-                       tensorType(mm.getLhs()).isDynamicDim(0);
+    Operation *main = k.mainOp();
     newKernel(std::move(k));
-    if (largeVariant)
-      e.kernels.back().largeBatchSymbol = e.kernels.back().symbol + "_large";
+    Kernel &added = e.kernels.back();
+    // A second schedule for many rows of x @ w^T.
+    if (added.schedule.largeBatch) {
+      auto mm = dyn_cast<dl::MatmulOp>(main);
+      if (!mm || !tensorType(mm.getLhs()).isDynamicDim(0))
+        return op.emitOpError("has a large_batch schedule but no matmul with a "
+                              "run-time number of rows");
+      added.largeBatchSymbol = added.symbol + "_large";
+      added.largeBatchRows = mm.getLhs();
+    }
   }
   // Returned values without a kernel writing them get a copy.
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
@@ -469,9 +489,18 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
   auto mul = [&](Value a, Value b) -> Value {
     return builder.create<arith::MulIOp>(loc(), a, b);
   };
-  for (Operation &op : fn.getBody().front()) {
-    if (isa<func::ReturnOp>(op))
-      continue;
+  std::function<LogicalResult(Operation &)> visit = [&](Operation &op) -> LogicalResult {
+    if (auto fusion = dyn_cast<dl::FusionOp>(op)) {
+      // A group's results have the dims of what its body yields.
+      for (Operation &inner : fusion.getBody().front().without_terminator())
+        if (failed(visit(inner)))
+          return failure();
+      for (auto [r, v] : llvm::zip(fusion.getResults(), fusion.getYield()->getOperands())) {
+        SmallVector<Value> d = dims.lookup(v); // a copy: inserting may rehash
+        dims[r] = std::move(d);
+      }
+      return success();
+    }
     SmallVector<SmallVector<Value>> in;
     for (Value v : op.getOperands())
       in.push_back(dims.lookup(v));
@@ -616,7 +645,11 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
       }
       dims[r] = d;
     }
-  }
+    return success();
+  };
+  for (Operation &op : fn.getBody().front())
+    if (!isa<func::ReturnOp>(op) && failed(visit(op)))
+      return failure();
   return success();
 }
 
@@ -1058,7 +1091,7 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
     } else {
       auto large =
           declare(kernel.largeBatchSymbol, SmallVector<Type>(bufs.size(), ptrTy), {i32});
-      Value rows = dims[kernel.anchor->getOperand(0)][0];
+      Value rows = dims[kernel.largeBatchRows][0];
       Value big = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::sge, rows,
                                                 c64(halide::kLargeBatchRows));
       Block *smallB = new Block(), *largeB = new Block(), *join = new Block();
@@ -1240,8 +1273,11 @@ void HostBuilder::emitDescriptor(std::vector<Entry> &entries) {
     for (auto &k : e.kernels) {
       std::string s;
       llvm::raw_string_ostream os(s);
-      Location l = k.anchor ? k.anchor->getLoc() : k.outputs.front().getLoc();
-      os << (k.anchor ? k.anchor->getName().getStringRef() : StringRef("a copy"));
+      Operation *main = k.mainOp();
+      Location l = main ? main->getLoc() : k.outputs.front().getLoc();
+      os << (main ? main->getName().getStringRef() : StringRef("a copy"));
+      if (!k.group.empty())
+        os << " (group " << k.group << ")";
       if (auto file = l->findInstanceOf<FileLineColLoc>())
         os << " at " << llvm::sys::path::filename(file.getFilename().getValue()) << ":"
            << file.getLine() << ":" << file.getColumn();

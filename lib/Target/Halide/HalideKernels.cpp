@@ -28,6 +28,7 @@
 #include "llvm/Support/Path.h"
 
 #include <functional>
+#include <set>
 
 namespace dlc {
 namespace halide {
@@ -78,7 +79,9 @@ mlir::RankedTensorType tensorType(Value v) {
 class KernelBuilder {
 public:
   KernelBuilder(const Kernel &kernel, const H::Target &target, bool largeBatch)
-      : kernel(kernel), target(target), largeBatch(largeBatch) {
+      : kernel(kernel), target(target), largeBatch(largeBatch),
+        sched(largeBatch && kernel.schedule.largeBatch ? *kernel.schedule.largeBatch
+                                                       : kernel.schedule) {
     vectorWidth = std::max(1, target.natural_vector_size(H::Float(32)));
   }
 
@@ -89,6 +92,8 @@ private:
   const Kernel &kernel;
   H::Target target;
   bool largeBatch;
+  /// The schedule this pipeline gets (dl-tile's choice, see Schedule.h).
+  const dl::Schedule &sched;
   int vectorWidth;
   llvm::DenseMap<Value, H::ImageParam> params;
   llvm::DenseMap<Value, Tensor> values;
@@ -618,7 +623,9 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     H::Expr cin = (oc / Og) * Cg + rk.x;
     H::Expr tap = xin(ox * (int)s[1] + rk.z * (int)d[1] - (int)p[1],
                       oy * (int)s[0] + rk.y * (int)d[0] - (int)p[0], cin, on);
-    if (groups == 1 && O % vectorWidth == 0) {
+    if (sched.kind == "conv_channel_tiled") {
+      if (groups != 1)
+        throw Unsupported("schedule 'conv_channel_tiled' needs groups = 1");
       // Output channels become vector lanes: the filter is transposed once
       // so that they are contiguous.
       H::Func filt("conv_filter_t");
@@ -870,7 +877,10 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         H::Expr o = (ic / Cg) * Og + rk.x;
         H::Expr tap = gpad(ix + (int)p[1] - rk.z, iy + (int)p[0] - rk.y, o, in);
         auto xType = tensorType(gi.getInput());
-        if (groups == 1 && Cg % vectorWidth == 0 && !xType.isDynamicDim(3)) {
+        if (sched.kind == "conv_channel_tiled") {
+          if (groups != 1 || xType.isDynamicDim(3))
+            throw Unsupported("schedule 'conv_channel_tiled' needs groups = 1 and "
+                              "a static width");
           // Input channels become vector lanes (see conv2d).
           H::Func filt("conv_filter_t");
           H::Var fi("fi"), fo("fo"), fy("fy"), fx("fx");
@@ -920,7 +930,9 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     H::Var kx("kx"), ky("ky"), ci("ci"), o("o");
     acc(kx, ky, ci, o) = H::Internal::make_zero(type);
     int KW = (int)wType.getDimSize(3);
-    if (groups == 1 && O % vectorWidth == 0 && KW <= 8) {
+    if (sched.kind == "conv_grad_filter_tiled") {
+      if (groups != 1)
+        throw Unsupported("schedule 'conv_grad_filter_tiled' needs groups = 1");
       // Output channels become vector lanes: the cotangent is transposed
       // once so that they are contiguous. Each batch element's sum over
       // output positions is a register tile (part), added into acc.
@@ -1330,39 +1342,44 @@ void KernelBuilder::lowerLSTMGradCell(std::vector<H::Func> &outputs) {
 /// Positions along an output row per register tile: a divisor of the
 /// row when one is large enough (no overlap), at most 14 accumulator
 /// vectors in all (AVX2 has 16 registers; two hold filter vectors).
-static int rowTile(int width, int vectorsPerTile) {
-  int most = std::max(1, 14 / vectorsPerTile);
-  most = std::min(most, 7);
-  if (width <= most)
-    return width;
-  for (int t = most; t >= 4; --t)
-    if (width % t == 0)
-      return t;
-  return most;
+/// Tile size `i` of the schedule, or `otherwise` when it gives none.
+static int tileOr(const dl::Schedule &s, size_t i, int otherwise) {
+  return i < s.tile.size() ? (int)s.tile[i] : otherwise;
 }
 
 void KernelBuilder::schedule(std::vector<H::Func> &outs) {
-  const int V = vectorWidth;
+  const int V = (int)sched.vector;
+  const std::string &kind = sched.kind;
   using TS = H::TailStrategy;
+  // Only loops that the schedule lets run in parallel do.
+  auto parallel = [&](H::Func f, H::VarOrRVar v) {
+    if (sched.parallel)
+      f.parallel(v);
+  };
+  auto needs = [&](bool ok, const char *what) {
+    if (!ok)
+      throw Unsupported("schedule '" + kind + "' needs " + what);
+  };
   for (H::Func &f : reductions) {
     f.compute_root();
     if (f.dimensions() >= 2)
-      f.parallel(f.args().back());
+      parallel(f, f.args().back());
   }
   for (H::Func &out : outs) {
     std::vector<H::Var> vars = out.args();
     int r = (int)vars.size();
     if (r == 0)
       continue;
-    if (matmulAcc.defined() && r == 2 && matmulRhsIsTransposed && !largeBatch) {
+    if (kind == "matmul_dot") {
+      needs(matmulAcc.defined() && r == 2, "a matmul anchor");
       // x @ w^T with w stored [N, K] (every dense layer) and few rows: a
       // weight-bandwidth-bound matrix-vector product. Both operands are
       // contiguous along k, so k is vectorized -- V partial sums per output,
       // by rfactor -- over 8 outputs at a time, in parallel; w is read once.
       H::Var j = vars[0], i = vars[1], jo("jo"), io("io"), ji("ji"), ii("ii"), t("t");
-      out.tile(j, i, jo, io, ji, ii, 8, 1, TS::GuardWithIf)
-          .fuse(jo, io, t)
-          .parallel(t);
+      out.tile(j, i, jo, io, ji, ii, tileOr(sched, 0, 8), 1, TS::GuardWithIf)
+          .fuse(jo, io, t);
+      parallel(out, t);
       H::RVar ko("ko"), ki("ki");
       H::Var u("u");
       H::Func partial =
@@ -1373,37 +1390,42 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       partial.update().reorder(u, aj, ai, ko).vectorize(u).unroll(aj).unroll(ai);
       continue;
     }
-    if (matmulAcc.defined() && r == 2) {
+    if (kind == "matmul_rows") {
+      needs(matmulAcc.defined() && r == 2, "a matmul anchor");
       // Many rows (or a plain [K, N] right-hand side): w^T is packed
       // contiguous once per call, then each row's accumulators stream over
       // it with j vectorized; rows run in parallel.
       H::Var j = vars[0], i = vars[1];
-      out.parallel(i).vectorize(j, V, TS::GuardWithIf);
+      parallel(out, i);
+      out.vectorize(j, V, TS::GuardWithIf);
       H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
       matmulAcc.compute_at(out, i).vectorize(aj, V, TS::GuardWithIf);
       matmulAcc.update().reorder(aj, matmulK.x, ai).vectorize(aj, V, TS::GuardWithIf);
       if (matmulRhsIsView)
-        matmulRhs.compute_root().parallel(matmulRhs.args().back());
+        parallel(matmulRhs.compute_root(), matmulRhs.args().back());
       continue;
     }
-    if (gradFilterPart.defined() && r == 4) {
+    if (kind == "conv_grad_filter_tiled") {
+      needs(gradFilterPart.defined() && r == 4, "a conv2d_grad_filter anchor");
       // For each batch element (serial), input channels in parallel: a
       // tile of 2V output channels x every kx stays in registers through
       // the sum over output positions, then is added into acc.
       std::vector<H::Var> av = gradFilterAcc.args(); // kx, ky, ci, o
       std::vector<H::Var> pv = gradFilterPart.args(); // kx, ky, ci, o, n
-      int ot = gradFilterChannels % (2 * V) == 0 ? 2 * V : V;
-      out.parallel(vars[3]);
+      int ot = tileOr(sched, 0, gradFilterChannels % (2 * V) == 0 ? 2 * V : V);
+      int kxt = tileOr(sched, 1, gradFilterKW);
+      parallel(out, vars[3]);
       gradFilterAcc.compute_root().reorder_storage(av[3], av[0], av[1], av[2]);
       H::Var oo("oo"), oi("oi"), kxo("kxo"), kxi("kxi");
       gradFilterAcc.update()
           .split(av[3], oo, oi, ot, TS::GuardWithIf)
-          .split(av[0], kxo, kxi, gradFilterKW, TS::GuardWithIf)
+          .split(av[0], kxo, kxi, kxt, TS::GuardWithIf)
           .reorder(oi, kxi, kxo, oo, av[1], av[2], gradFilterRn.x)
           .vectorize(oi, V)
           .unroll(oi)
-          .unroll(kxi)
-          .parallel(av[2]);
+          .unroll(kxi);
+      if (sched.parallel)
+        gradFilterAcc.update().parallel(av[2]);
       gradFilterPart.compute_at(gradFilterAcc, oo)
           .store_in(H::MemoryType::Stack)
           .reorder_storage(pv[3], pv[0], pv[1], pv[2], pv[4])
@@ -1416,17 +1438,21 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .unroll(pv[3])
           .unroll(pv[0]);
       std::vector<H::Var> gv = gradFilterG.args();
-      gradFilterG.compute_root().parallel(gv[3]).vectorize(gv[0], V);
+      parallel(gradFilterG.compute_root(), gv[3]);
+      gradFilterG.vectorize(gv[0], V);
       std::vector<H::Var> iv = gradFilterIn.args();
-      gradFilterIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
+      parallel(gradFilterIn.compute_root(), iv[3]);
+      gradFilterIn.vectorize(iv[0], V, TS::GuardWithIf);
       continue;
     }
-    if (gradFilterAcc.defined() && r == 4) {
+    if (kind == "conv_grad_filter_rfactor") {
+      needs(gradFilterAcc.defined() && !gradFilterPart.defined() && r == 4,
+            "a conv2d_grad_filter anchor not scheduled channel-tiled");
       // Sums over every batch element and output position: output
       // positions along a row go to vector lanes (rfactor), the filter
       // taps and input channels of one output channel share them.
       std::vector<H::Var> av = gradFilterAcc.args(); // kx, ky, ci, o
-      out.parallel(vars[3]);
+      parallel(out, vars[3]);
       gradFilterAcc.compute_at(out, vars[3]);
       H::RVar xo("xo"), xi("xi");
       H::Var u("u");
@@ -1437,17 +1463,20 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .reorder(u, av[0], av[1], av[2], xo, gradFilterRp.y, gradFilterRp.z, av[3])
           .vectorize(u);
       std::vector<H::Var> iv = gradFilterIn.args();
-      gradFilterIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
+      parallel(gradFilterIn.compute_root(), iv[3]);
+      gradFilterIn.vectorize(iv[0], V, TS::GuardWithIf);
       continue;
     }
-    if (convAcc.defined() && convFilter.defined() && r == 4) {
+    if (kind == "conv_channel_tiled") {
+      needs(convAcc.defined() && convFilter.defined() && r == 4,
+            "a conv2d or unit-stride conv2d_grad_input anchor");
       // A register tile of CT channels (vector lanes) x XT positions along
       // the row accumulates through the whole reduction (channels, ky,
       // kx): per step CT/V filter vectors are loaded and XT inputs
       // broadcast (Halide's conv_layer app schedules its CPU path alike).
       H::Var ox = vars[0], oy = vars[1], oc = vars[2], on = vars[3];
-      int ct = convChannels % (2 * V) == 0 ? 2 * V : V;
-      int xt = rowTile(convWidth, ct / V);
+      int ct = tileOr(sched, 0, convChannels % (2 * V) == 0 ? 2 * V : V);
+      int xt = tileOr(sched, 1, (int)dl::Schedule::convRowTile(convWidth, std::max(1, ct / V)));
       H::Var oco("oco"), oci("oci"), oxo("oxo"), oxi("oxi"), t("t");
       out.split(oc, oco, oci, ct)
           .split(ox, oxo, oxi, xt, TS::ShiftInwards)
@@ -1455,8 +1484,8 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .vectorize(oci, V)
           .unroll(oci)
           .unroll(oxi)
-          .fuse(oy, on, t)
-          .parallel(t);
+          .fuse(oy, on, t);
+      parallel(out, t);
       std::vector<H::Var> av = convAcc.args(); // x, y, c, n
       convAcc.compute_at(out, oxo)
           .store_in(H::MemoryType::Stack)
@@ -1472,21 +1501,24 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       std::vector<H::Var> fv = convFilter.args();
       convFilter.compute_root().vectorize(fv[0], V);
       std::vector<H::Var> iv = convIn.args();
-      convIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
+      parallel(convIn.compute_root(), iv[3]);
+      convIn.vectorize(iv[0], V, TS::GuardWithIf);
       continue;
     }
-    if (convAcc.defined() && r == 4) {
+    if (kind == "conv_rows") {
+      needs(convAcc.defined() && r == 4,
+            "a conv2d or unit-stride conv2d_grad_input anchor");
       // Vectors along the output row, 8 output channels per tile: each
       // input vector loaded feeds 8 FMAs. The zero-padded input is
       // materialized once so the inner loop has no boundary selects.
       H::Var ox = vars[0], oy = vars[1], oc = vars[2], on = vars[3];
       H::Var oco("oco"), oci("oci"), t("t");
-      out.split(oc, oco, oci, 8, TS::GuardWithIf)
+      out.split(oc, oco, oci, tileOr(sched, 0, 8), TS::GuardWithIf)
           .reorder(ox, oci, oy, oco, on)
           .vectorize(ox, V, TS::GuardWithIf)
           .unroll(oci)
-          .fuse(oco, on, t)
-          .parallel(t);
+          .fuse(oco, on, t);
+      parallel(out, t);
       std::vector<H::Var> av = convAcc.args();
       convAcc.compute_at(out, oy)
           .vectorize(av[0], V, TS::GuardWithIf)
@@ -1496,12 +1528,14 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .vectorize(av[0], V, TS::GuardWithIf)
           .unroll(av[2]);
       std::vector<H::Var> iv = convIn.args();
-      convIn.compute_root().parallel(iv[3]).vectorize(iv[0], V, TS::GuardWithIf);
+      parallel(convIn.compute_root(), iv[3]);
+      convIn.vectorize(iv[0], V, TS::GuardWithIf);
       continue;
     }
+    needs(kind == "pointwise", "a known kind");
     out.vectorize(vars[0], V, TS::GuardWithIf);
     if (r >= 2)
-      out.parallel(vars[r - 1]);
+      parallel(out, vars[r - 1]);
   }
 }
 
@@ -1536,11 +1570,18 @@ H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
       lowerLSTMGradCell(outs);
     args.assign(lstmArgs.begin(), lstmArgs.end());
   } else {
-    for (Value v : kernel.outputs) {
-      Tensor t = get(v);
+    auto fusion = mlir::dyn_cast_or_null<dl::FusionOp>(kernel.anchor);
+    std::set<std::string> taken;
+    for (auto [k, v] : llvm::enumerate(kernel.outputs)) {
+      // A group computes what its body yields.
+      Value source = fusion ? fusion.getYield()->getOperand(k) : v;
+      bool computedHere = !fusion || (source.getDefiningOp() &&
+                                      fusion->isAncestor(source.getDefiningOp()));
+      Tensor t = get(source);
       // An op's results are fresh Funcs and become the outputs themselves
       // (one may read another); a copy wraps what it copies.
-      if (kernel.kind == Kernel::Kind::Op) {
+      if (kernel.kind == Kernel::Kind::Op && computedHere &&
+          taken.insert(t.func.name()).second) {
         outs.push_back(t.func);
         continue;
       }
@@ -1638,8 +1679,13 @@ mlir::LogicalResult compileKernel(const Kernel &kernel, const TargetSpec &target
       },
       error);
   if (failed(result)) {
-    mlir::emitError(loc) << "cannot compile kernel " << kernel.symbol
-                         << " with Halide: " << llvm::StringRef(error).trim();
+    auto diag = mlir::emitError(loc) << "cannot compile kernel " << kernel.symbol;
+    if (!kernel.group.empty())
+      diag << " (group " << kernel.group << ", schedule '"
+           << (largeBatch && kernel.schedule.largeBatch ? kernel.schedule.largeBatch->kind
+                                                        : kernel.schedule.kind)
+           << "')";
+    diag << " with Halide: " << llvm::StringRef(error).trim();
     return mlir::failure();
   }
   if (!readBack) {

@@ -5,6 +5,8 @@
 
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
@@ -12,8 +14,13 @@ using namespace mlir;
 namespace dlc {
 namespace halide {
 
-bool isViewOp(Operation *op) {
-  return op && isa<dl::TransposeOp, dl::BroadcastToOp, dl::DropoutOp>(op);
+bool isViewOp(Operation *op) { return dl::isView(op); }
+
+Operation *Kernel::mainOp() const {
+  if (auto fusion = dyn_cast_or_null<dl::FusionOp>(anchor))
+    if (Operation *op = fusion.getAnchor())
+      return op;
+  return anchor;
 }
 
 bool isAliasOp(Operation *op) { return op && isa<dl::ReshapeOp>(op); }
@@ -45,6 +52,18 @@ FailureOr<TargetSpec> resolveTarget(llvm::StringRef name, std::string &error) {
       feats.push_back((f.second ? "+" : "-") + f.first().str());
     spec.features = llvm::join(feats, ",");
     spec.halideTarget = "host";
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    spec.vectorWidth = host.lookup("avx512f") ? 16 : host.lookup("avx") ? 8 : 4;
+    spec.cores = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
+    // Linux reports the per-core L2 size as e.g. "512K".
+    if (auto size = llvm::MemoryBuffer::getFile(
+            "/sys/devices/system/cpu/cpu0/cache/index2/size", /*IsText=*/true)) {
+      llvm::StringRef text = (*size)->getBuffer().trim();
+      int64_t scale = text.consume_back("K") ? 1024 : text.consume_back("M") ? 1 << 20 : 1;
+      int64_t n;
+      if (!text.getAsInteger(10, n) && n > 0)
+        spec.l2Bytes = n * scale;
+    }
   } else if (name == "x86-64-avx2") {
     spec.triple = "x86_64-unknown-linux-gnu";
     spec.cpu = "haswell";
@@ -52,11 +71,14 @@ FailureOr<TargetSpec> resolveTarget(llvm::StringRef name, std::string &error) {
   } else if (name == "x86-64-avx512") {
     spec.triple = "x86_64-unknown-linux-gnu";
     spec.cpu = "skylake-avx512";
+    spec.vectorWidth = 16;
+    spec.l2Bytes = 1 << 20;
     spec.halideTarget =
         "x86-64-linux-avx-avx2-f16c-fma-sse41-avx512-avx512_skylake";
   } else if (name == "arm64-linux") {
     spec.triple = "aarch64-unknown-linux-gnu";
     spec.cpu = "generic";
+    spec.vectorWidth = 4;
     spec.halideTarget = "arm-64-linux";
   } else {
     error = "unknown target '" + name.str() +

@@ -99,9 +99,11 @@ std::string emitCHeader(const ModelInterface &m) {
       os << " *\n * " << llvm::join(e.symbols, ", ")
          << (e.symbols.size() > 1 ? " are" : " is")
          << " given at run time, each in [1, 2^31 - 1].\n";
-    os << " * Runs " << e.numKernels << " kernels; intermediates use an arena of "
-       << e.numSlots << " slots\n * (planned by liveness), grown on demand and kept"
-       << " with the model.\n"
+    os << " * Runs " << e.numKernels << " kernel" << (e.numKernels == 1 ? "" : "s")
+       << " (fusion groups); intermediates share an arena of " << e.numSlots << " slot"
+       << (e.numSlots == 1 ? "" : "s") << "\n * (reused by liveness; peak size: "
+       << p << "_" << e.name << "_arena_bytes), grown on demand\n"
+       << " * and kept with the model.\n"
        << " * Errors: DLC_ERROR_INVALID_ARGUMENT (NULL model or pointer, dim out\n"
        << " * of range), DLC_ERROR_OUT_OF_MEMORY, DLC_ERROR_KERNEL. */\n";
     os << "int32_t " << p << "_" << e.name << "(" << p << "_model *model";

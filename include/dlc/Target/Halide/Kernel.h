@@ -1,7 +1,8 @@
 //===- Kernel.h - Kernels: what becomes one Halide pipeline -----*- C++ -*-===//
 //
-// A kernel is one compute op of a dl function (its "anchor") together with
-// the view ops it reads through (transpose, broadcast_to, inference-mode
+// A kernel is one fusion group of a dl function (a dl.fusion, its
+// "anchor"), or one compute op outside any group, together with the view
+// ops it reads through (transpose, broadcast_to, inference-mode
 // dropout), which Halide inlines as index arithmetic instead of
 // materializing. Whatever the views start from -- function arguments,
 // parameters, constants, reshapes (aliases of their input's memory) and
@@ -18,6 +19,8 @@
 
 #ifndef DLC_TARGET_HALIDE_KERNEL_H
 #define DLC_TARGET_HALIDE_KERNEL_H
+
+#include "dlc/Dialect/DL/IR/Schedule.h"
 
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
@@ -65,9 +68,19 @@ struct Kernel {
   /// For a copy into a function result: which one (it may be a value that
   /// also has storage of its own, e.g. a value returned twice).
   int64_t outputIndex = -1;
-  /// A second schedule for large batches, by this symbol: the host calls it
-  /// when the anchor's first operand has at least kLargeBatchRows rows.
+  /// How to schedule it (the fusion group's dl.schedule; `pointwise` for
+  /// a kernel outside any group).
+  dl::Schedule schedule;
+  /// The fusion group's name, or empty.
+  std::string group;
+  /// A second schedule (schedule.largeBatch) for large batches, by this
+  /// symbol: the host calls it when `largeBatchRows` has at least
+  /// kLargeBatchRows rows.
   std::string largeBatchSymbol;
+  mlir::Value largeBatchRows;
+
+  /// The dl op the kernel is about: a fusion group's anchor, else `anchor`.
+  mlir::Operation *mainOp() const;
 };
 
 /// Rows from which an x @ w^T matmul packs w^T once and runs a blocked
@@ -89,6 +102,11 @@ struct TargetSpec {
   /// CPU name and features for LLVM's TargetMachine.
   std::string cpu;
   std::string features;
+  /// What schedules are chosen for (dl-tile): f32 lanes of the widest
+  /// vectors, threads, per-core L2 cache bytes.
+  int vectorWidth = 8;
+  int cores = 2;
+  int64_t l2Bytes = 512 * 1024;
   /// Compile kernels with Halide's profiler: at exit, the program prints
   /// the time spent in each kernel and Func (--profile).
   bool profile = false;

@@ -3,6 +3,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "dlc/Dialect/DL/IR/DLDialect.h"
 #include "dlc/Dialect/DL/IR/DLOps.h"
+#include "dlc/Dialect/DL/IR/Schedule.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -51,6 +52,17 @@ LogicalResult DLDialect::verifyOperationAttribute(Operation *op,
     if (!isa<ModuleOp>(op) || !isa<StringAttr>(attr.getValue()))
       return op->emitError() << "'" << kModelAttrName
                              << "' must be a string on a builtin.module";
+    return success();
+  }
+  if (attr.getName() == Schedule::kAttrName) {
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!isa<FusionOp>(op) || !dict)
+      return op->emitError() << "'" << Schedule::kAttrName
+                             << "' must be a dictionary on a dl.fusion";
+    Schedule s;
+    std::string error;
+    if (!Schedule::fromAttr(dict, s, error))
+      return op->emitError() << "bad '" << Schedule::kAttrName << "': " << error;
     return success();
   }
   return op->emitError() << "unknown dl attribute '"

@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -23,6 +24,13 @@ namespace dlc::dl {
 bool areCompatibleReturnTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
 /// The verifier of ShapeInferenceOpInterface.
 mlir::LogicalResult verifyInferredResultTypes(mlir::Operation *op);
+/// Ops that compute each result element from the operand elements at the
+/// same (broadcast) index: unary and binary arithmetic, activations, casts
+/// and their gradients. dl-fuse inlines chains of them into one kernel.
+bool isElementwise(mlir::Operation *op);
+/// Ops without storage of their own: a kernel reads through them as index
+/// arithmetic (transpose, broadcast_to, inference-mode dropout).
+bool isView(mlir::Operation *op);
 } // namespace dlc::dl
 
 #include "dlc/Dialect/DL/IR/DLOpsInterfaces.h.inc"

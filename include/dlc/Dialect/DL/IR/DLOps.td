@@ -14,6 +14,7 @@ include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Types and base classes
@@ -1051,6 +1052,51 @@ def DL_SGDUpdateOp : DL_Op<"sgd_update",
     $param `,` $grad `,` $buffer `,` $learning_rate attr-dict `:`
     type($param) `,` type($learning_rate)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Fusion groups (formed by dl-fuse, scheduled by dl-tile)
+//===----------------------------------------------------------------------===//
+
+def DL_FusionOp : DL_Op<"fusion", [SingleBlock, RecursiveMemoryEffects]> {
+  let summary = "a fusion group: ops compiled to one kernel";
+  let description = [{
+    The ops of the body are computed by one kernel (one Halide pipeline):
+    intermediate values stay in registers or cache instead of memory. The
+    body may read any value defined above it (parameters, arguments, views
+    and other groups' results); the values it yields are the group's
+    results. `name` identifies the group within its function (schedule
+    override files refer to it as `<entry>/<name>`). dl-tile records the
+    group's schedule in the `dl.schedule` attribute.
+
+    ```mlir
+    %h = dl.fusion "matmul_0" {
+      %0 = dl.matmul %x, %wt : (tensor<?x784xf32>, tensor<784x128xf32>) -> tensor<?x128xf32>
+      %1 = dl.add %0, %b : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+      %2 = dl.relu %1 : tensor<?x128xf32>
+      dl.yield %2 : tensor<?x128xf32>
+    } : tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Variadic<DL_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$name attr-dict-with-keyword $body `:` type($results)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The op that gives the group its schedule: the first op of the body
+    /// that is not elementwise (a matmul, conv, reduction, ...), else the
+    /// op whose result is yielded.
+    ::mlir::Operation *getAnchor();
+    ::mlir::Operation *getYield() { return getBody().front().getTerminator(); }
+  }];
+}
+
+def DL_YieldOp : DL_Op<"yield", [Pure, Terminator, HasParent<"FusionOp">,
+                                 ReturnLike]> {
+  let summary = "the results of a fusion group";
+  let arguments = (ins Variadic<DL_Tensor>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
 }
 
 #endif // DLC_DIALECT_DL_IR_DLOPS_TD

@@ -72,4 +72,100 @@ def DLTrainStep : Pass<"dl-train-step", "::mlir::ModuleOp"> {
   let dependentDialects = ["::dlc::dl::DLDialect"];
 }
 
+def DLFuse : Pass<"dl-fuse", "::mlir::func::FuncOp"> {
+  let summary = "forms fusion groups: one dl.fusion per kernel";
+  let description = [{
+    Groups the compute ops of each function into `dl.fusion` ops, each of
+    which becomes one kernel. Greedy producer-consumer fusion in reverse
+    program order, as XLA's instruction fusion: starting from the last
+    unfused op (the group's root), a producer joins the group when all of
+    its uses are in the group, it has one result, and joining duplicates no
+    work:
+
+    * an elementwise producer of an elementwise consumer of the same shape
+      (chains of activations, masks, scalings);
+    * an elementwise producer of a reduction (reduce_sum/mean/max read each
+      element once): `sum(w * w)` is one pass;
+    * one non-elementwise producer (matmul, conv2d and its gradients,
+      pooling, softmax, normalization, reductions) per group, of the root's
+      shape, under an elementwise epilogue: bias, activation, residual add,
+      scaling and, in the backward pass, activation masks are applied to the
+      accumulators before they are stored.
+
+    Every other compute op gets a group of its own. Views (transpose,
+    broadcast_to, inference dropout), reshapes, parameters, constants,
+    dl.assign and the host-driven dl.lstm / dl.lstm_grad stay outside.
+    Groups are named `<anchor>_<n>` in program order.
+
+    ```mlir
+    // before
+    %0 = dl.matmul %x, %wt : ...
+    %1 = dl.add %0, %b : ...
+    %2 = dl.relu %1 : ...
+    // after
+    %2 = dl.fusion "matmul_0" {
+      %0 = dl.matmul %x, %wt : ...
+      %1 = dl.add %0, %b : ...
+      %r = dl.relu %1 : ...
+      dl.yield %r : ...
+    } : ...
+    ```
+  }];
+  let options = [
+    Option<"singletons", "singletons", "bool", /*default=*/"false",
+           "give every compute op a group of its own (no fusion; for "
+           "ablation and debugging)">
+  ];
+  let dependentDialects = ["::dlc::dl::DLDialect"];
+}
+
+def DLTile : Pass<"dl-tile", "::mlir::ModuleOp"> {
+  let summary = "chooses each fusion group's schedule for the target";
+  let description = [{
+    Records in each `dl.fusion`'s `dl.schedule` attribute how its kernel is
+    scheduled, from the target description (vector width, cores, cache
+    sizes) and the group's anchor:
+
+    * `kind`: the loop structure. `matmul_dot` (few rows of `x @ w^T`: dot
+      products vectorized along k with `rfactor`, `tile` outputs per task),
+      `matmul_rows` (rows in parallel, `w^T` packed once, columns
+      vectorized), `conv_channel_tiled` (a register tile of `tile[0]`
+      output channels x `tile[1]` row positions kept through the whole
+      reduction, as Halide's conv_layer app), `conv_rows` (vectors along
+      the row, `tile[0]` channels unrolled), `conv_grad_filter_tiled`,
+      `conv_grad_filter_rfactor`, and `pointwise` (innermost dim
+      vectorized, outermost parallel; the schedule of everything else).
+    * `vector`: vector width in elements; `parallel`: whether the outer
+      loop runs on the thread pool; `tile`: tile sizes of the kind.
+    * `large_batch`: for `x @ w^T` with run-time rows, the schedule of the
+      second kernel the host calls from 4 rows on.
+
+    A schedule can be overridden per group from a JSON file
+    (`schedule-file`, as `dlc compile --schedules=FILE`) mapping
+    `"<entry>/<group>"` to a schedule with any of these keys; with
+    `naive`, every group gets `pointwise` (for ablation).
+
+    ```mlir
+    %2 = dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_dot",
+        parallel = true, tile = [8], vector = 8,
+        large_batch = {kind = "matmul_rows", parallel = true, tile = [], vector = 8}}} {
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int", /*default=*/"8",
+           "f32 lanes of the target's widest vectors">,
+    Option<"cores", "cores", "int", /*default=*/"2",
+           "threads the kernels run on">,
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"524288",
+           "per-core L2 cache size in bytes">,
+    Option<"scheduleFile", "schedule-file", "std::string", /*default=*/"",
+           "JSON file of schedule overrides, keyed by <entry>/<group>">,
+    Option<"naive", "naive", "bool", /*default=*/"false",
+           "schedule every group `pointwise` (no tiling; for ablation)">
+  ];
+  let dependentDialects = ["::dlc::dl::DLDialect"];
+}
+
 #endif // DLC_DIALECT_DL_TRANSFORMS_PASSES_TD

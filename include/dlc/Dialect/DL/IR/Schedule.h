@@ -1,0 +1,59 @@
+//===- Schedule.h - A fusion group's schedule -------------------*- C++ -*-===//
+//
+// The `dl.schedule` attribute of a dl.fusion, as dl-tile writes it and the
+// Halide emitter reads it: a dictionary
+//
+//   {kind = "conv_channel_tiled", vector = 8, parallel = true, tile = [16, 7],
+//    large_batch = {...}}
+//
+// The kinds and what their tiles mean are listed in Passes.td (dl-tile).
+// The same keys, in JSON, override a group's schedule from a file.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DLC_DIALECT_DL_IR_SCHEDULE_H
+#define DLC_DIALECT_DL_IR_SCHEDULE_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/JSON.h"
+
+#include <memory>
+#include <string>
+
+namespace dlc::dl {
+
+struct Schedule {
+  /// The name of the fusion group attribute.
+  static constexpr llvm::StringLiteral kAttrName = "dl.schedule";
+
+  std::string kind = "pointwise";
+  /// Vector width in elements (f32 lanes).
+  int64_t vector = 8;
+  /// Whether the outer loop runs in parallel on the thread pool.
+  bool parallel = true;
+  /// Tile sizes; their meaning depends on the kind.
+  llvm::SmallVector<int64_t> tile;
+  /// `x @ w^T` with run-time rows: the schedule from 4 rows on.
+  std::shared_ptr<Schedule> largeBatch;
+
+  /// Every kind dl-tile and the Halide emitter know.
+  static llvm::ArrayRef<llvm::StringRef> kinds();
+
+  /// Positions along a row in a conv register tile with `vectors` vectors
+  /// of channels per position: at most 14 accumulators (of 16 vector
+  /// registers, beside a filter vector and a broadcast input), at most 7
+  /// positions, preferably a divisor of `width` so no tile is ragged.
+  static int64_t convRowTile(int64_t width, int64_t vectors);
+
+  mlir::DictionaryAttr toAttr(mlir::MLIRContext *ctx) const;
+  /// Reads `attr`; on a bad key or value, returns false and says why.
+  static bool fromAttr(mlir::DictionaryAttr attr, Schedule &out, std::string &error);
+  /// Applies the keys of a JSON object (an override) on top of `this`.
+  bool merge(const llvm::json::Object &json, std::string &error);
+  llvm::json::Object toJSON() const;
+};
+
+} // namespace dlc::dl
+
+#endif // DLC_DIALECT_DL_IR_SCHEDULE_H

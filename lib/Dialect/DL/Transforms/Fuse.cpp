@@ -1,0 +1,151 @@
+//===- Fuse.cpp - Form fusion groups --------------------------------------===//
+//
+// Greedy producer-consumer fusion (see Passes.td): groups grow from their
+// root, the last op in program order, towards its producers. A producer
+// joins only when every use of it is already in the group, so a group has
+// one way out -- its root's results -- and no fused value is computed
+// twice or also needed elsewhere.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dlc/Dialect/DL/IR/DLOps.h"
+#include "dlc/Dialect/DL/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <map>
+
+namespace dlc::dl {
+#define GEN_PASS_DEF_DLFUSE
+#include "dlc/Dialect/DL/Transforms/Passes.h.inc"
+} // namespace dlc::dl
+
+using namespace mlir;
+using namespace dlc::dl;
+
+namespace {
+
+/// Ops computed by a kernel (as opposed to storage, views and host loops).
+bool isKernelOp(Operation *op) {
+  return isa_and_nonnull<DLDialect>(op->getDialect()) &&
+         !isa<ParamOp, ConstantOp, AssignOp, ReshapeOp, LSTMOp, LSTMGradOp,
+              FusionOp, YieldOp, ParameterOp, OptimizerOp>(op) &&
+         !isView(op);
+}
+
+/// Non-elementwise ops whose kernel output is a pure function of their
+/// accumulators or statistics, so an elementwise epilogue can be applied
+/// before the store.
+bool acceptsEpilogue(Operation *op) {
+  return isa<MatmulOp, BatchMatmulOp, Conv2DOp, Conv2DGradInputOp,
+             Conv2DGradFilterOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
+             MaxPool2DOp, AvgPool2DOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
+             BatchNormOp>(op);
+}
+
+/// Consumers that read each element of their operand once.
+bool readsOnce(Operation *op) {
+  return isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(op);
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+struct Group {
+  Operation *root;
+  Operation *anchor = nullptr; // the non-elementwise op, if any
+  llvm::SetVector<Operation *> ops;
+};
+
+struct DLFusePass : dlc::dl::impl::DLFuseBase<DLFusePass> {
+  using DLFuseBase::DLFuseBase;
+
+  /// Whether `producer` may join `g` as an operand of its member
+  /// `consumer`.
+  bool canJoin(const Group &g, Operation *consumer, Operation *producer,
+               const llvm::DenseMap<Operation *, int> &groupOf) {
+    if (!producer || !isKernelOp(producer) || groupOf.count(producer) ||
+        g.ops.contains(producer) || producer->getNumResults() != 1 ||
+        producer->getBlock() != g.root->getBlock())
+      return false;
+    for (Operation *user : producer->getUsers())
+      if (!g.ops.contains(user))
+        return false;
+    Value v = producer->getResult(0);
+    bool elementwise = isElementwise(producer);
+    if (isElementwise(consumer) && shapeOf(consumer->getResult(0)) == shapeOf(v)) {
+      if (elementwise)
+        return true;
+      // One heavy op per group, with the root's shape, so that the root's
+      // loops are the anchor's loops.
+      return !g.anchor && acceptsEpilogue(producer) &&
+             shapeOf(g.root->getResult(0)) == shapeOf(v);
+    }
+    return readsOnce(consumer) && elementwise;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    llvm::DenseMap<Operation *, int> groupOf;
+    std::vector<Group> groups;
+    for (Block &block : fn.getBody()) {
+      SmallVector<Operation *> ops;
+      for (Operation &op : block.without_terminator())
+        ops.push_back(&op);
+      for (Operation *op : llvm::reverse(ops)) {
+        if (!isKernelOp(op) || groupOf.count(op))
+          continue;
+        Group g;
+        g.root = op;
+        g.ops.insert(op);
+        if (!isElementwise(op))
+          g.anchor = op;
+        SmallVector<Operation *> worklist = {op};
+        while (!singletons && !worklist.empty()) {
+          Operation *consumer = worklist.pop_back_val();
+          for (Value operand : consumer->getOperands()) {
+            Operation *producer = operand.getDefiningOp();
+            if (!canJoin(g, consumer, producer, groupOf))
+              continue;
+            g.ops.insert(producer);
+            if (!isElementwise(producer))
+              g.anchor = producer;
+            worklist.push_back(producer);
+          }
+        }
+        for (Operation *member : g.ops)
+          groupOf[member] = groups.size();
+        groups.push_back(std::move(g));
+      }
+    }
+
+    // Build the dl.fusion ops in program order, so that names count up.
+    std::map<std::string, int> counts;
+    OpBuilder b(&getContext());
+    for (Group &g : llvm::reverse(groups)) {
+      SmallVector<Operation *> members(g.ops.begin(), g.ops.end());
+      llvm::sort(members, [](Operation *a, Operation *b) {
+        return a->isBeforeInBlock(b);
+      });
+      Operation *anchor = g.anchor ? g.anchor : g.root;
+      std::string kind = anchor->getName().stripDialect().str();
+      std::string name = kind + "_" + std::to_string(counts[kind]++);
+      b.setInsertionPoint(g.root);
+      auto fusion = b.create<FusionOp>(g.root->getLoc(), g.root->getResultTypes(),
+                                       b.getStringAttr(name));
+      Block *body = b.createBlock(&fusion.getBody());
+      for (Operation *member : members)
+        member->moveBefore(body, body->end());
+      b.setInsertionPointToEnd(body);
+      b.create<YieldOp>(g.root->getLoc(), g.root->getResults());
+      for (auto [from, to] : llvm::zip(g.root->getResults(), fusion.getResults()))
+        from.replaceUsesWithIf(to, [&](OpOperand &use) {
+          return use.getOwner()->getParentOp() != fusion;
+        });
+    }
+  }
+};
+
+} // namespace

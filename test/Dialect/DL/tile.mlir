@@ -1,0 +1,59 @@
+// RUN: dlc-opt %s -dl-fuse -dl-tile -split-input-file | FileCheck %s
+// RUN: dlc-opt %s -dl-fuse "-dl-tile=vector-width=16 cores=1" -split-input-file | FileCheck %s --check-prefix=AVX512
+// RUN: dlc-opt %s -dl-fuse -dl-tile=naive -split-input-file | FileCheck %s --check-prefix=NAIVE
+
+// A dense layer with a run-time batch: dot products for few rows, and the
+// packed schedule from 4 rows on.
+// CHECK-LABEL: func.func @dense
+// CHECK: dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_dot", large_batch = {kind = "matmul_rows", parallel = true, tile = [], vector = 8 : i64}, parallel = true, tile = [8], vector = 8 : i64}}
+// AVX512-LABEL: func.func @dense
+// AVX512: kind = "matmul_dot", large_batch = {kind = "matmul_rows", parallel = false, tile = [], vector = 16 : i64}, parallel = false, tile = [8], vector = 16 : i64
+// NAIVE-LABEL: func.func @dense
+// NAIVE: dl.schedule = {kind = "pointwise", parallel = true, tile = [], vector = 8 : i64}
+func.func @dense(%x: tensor<?x784xf32>, %w: tensor<128x784xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
+  %wt = dl.transpose %w [1, 0] : (tensor<128x784xf32>) -> tensor<784x128xf32>
+  %0 = dl.matmul %x, %wt : (tensor<?x784xf32>, tensor<784x128xf32>) -> tensor<?x128xf32>
+  %1 = dl.add %0, %b : (tensor<?x128xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+  return %1 : tensor<?x128xf32>
+}
+
+// -----
+
+// A static batch of 64 rows goes straight to the packed schedule; a plain
+// [K, N] right-hand side too.
+// CHECK-LABEL: func.func @static_rows
+// CHECK: kind = "matmul_rows"
+// CHECK: kind = "matmul_rows"
+func.func @static_rows(%x: tensor<64x784xf32>, %w: tensor<128x784xf32>, %v: tensor<784x128xf32>) -> (tensor<64x128xf32>, tensor<64x128xf32>) {
+  %wt = dl.transpose %w [1, 0] : (tensor<128x784xf32>) -> tensor<784x128xf32>
+  %0 = dl.matmul %x, %wt : (tensor<64x784xf32>, tensor<784x128xf32>) -> tensor<64x128xf32>
+  %1 = dl.matmul %x, %v : (tensor<64x784xf32>, tensor<784x128xf32>) -> tensor<64x128xf32>
+  return %0, %1 : tensor<64x128xf32>, tensor<64x128xf32>
+}
+
+// -----
+
+// Convolutions: 32 output channels are 2 vectors of 8 (1 of 16 on
+// AVX-512) by 7 row positions (28 = 4 x 7); 12 channels fit no vector
+// multiple and get the row schedule.
+// CHECK-LABEL: func.func @convs
+// CHECK: dl.fusion "conv2d_0" attributes {dl.schedule = {kind = "conv_channel_tiled", parallel = true, tile = [16, 7], vector = 8 : i64}}
+// CHECK: dl.fusion "conv2d_1" attributes {dl.schedule = {kind = "conv_rows", parallel = true, tile = [8], vector = 8 : i64}}
+// AVX512-LABEL: func.func @convs
+// AVX512: kind = "conv_channel_tiled", parallel = false, tile = [32, 7], vector = 16 : i64
+func.func @convs(%x: tensor<?x1x28x28xf32>, %w: tensor<32x1x5x5xf32>, %v: tensor<12x1x3x3xf32>) -> (tensor<?x32x28x28xf32>, tensor<?x12x26x26xf32>) {
+  %0 = dl.conv2d %x, %w strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1 : (tensor<?x1x28x28xf32>, tensor<32x1x5x5xf32>) -> tensor<?x32x28x28xf32>
+  %1 = dl.conv2d %x, %v strides = [1, 1] padding = [0, 0, 0, 0] dilation = [1, 1] groups = 1 : (tensor<?x1x28x28xf32>, tensor<12x1x3x3xf32>) -> tensor<?x12x26x26xf32>
+  return %0, %1 : tensor<?x32x28x28xf32>, tensor<?x12x26x26xf32>
+}
+
+// -----
+
+// Elementwise groups and reductions are pointwise.
+// CHECK-LABEL: func.func @pointwise
+// CHECK: dl.fusion "mul_0" attributes {dl.schedule = {kind = "pointwise", parallel = true, tile = [], vector = 8 : i64}}
+func.func @pointwise(%x: tensor<?x128xf32>, %y: tensor<?x128xf32>) -> tensor<?x128xf32> {
+  %0 = dl.sigmoid %x : tensor<?x128xf32>
+  %1 = dl.mul %0, %y : (tensor<?x128xf32>, tensor<?x128xf32>) -> tensor<?x128xf32>
+  return %1 : tensor<?x128xf32>
+}
