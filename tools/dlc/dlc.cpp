@@ -23,6 +23,8 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Threading.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -225,14 +227,21 @@ static std::string defaultPrefix(ModuleOp module) {
   return dlc::toCIdentifier(name ? name.getValue() : "model", "m_");
 }
 
+/// Phases of the compile, reported with --mlir-timing.
+static mlir::TimingScope *rootTiming;
+static mlir::TimingScope phase(llvm::StringRef name) { return rootTiming->nest(name); }
+
 /// Kernels, host code and runtimes: the back half of `dlc compile`.
 static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
                         std::string &out, std::string &header) {
   llvm::raw_string_ostream os(out);
   std::string prefix = symbolPrefix.empty() ? defaultPrefix(module) : symbolPrefix;
   dlc::HostModule hm;
-  if (failed(dlc::buildHostModule(module, prefix, inputFilename, hm)))
-    return 1;
+  {
+    auto t = phase("host code");
+    if (failed(dlc::buildHostModule(module, prefix, inputFilename, hm)))
+      return 1;
+  }
   if (emit == Emit::Header) {
     os << dlc::emitCHeader(hm.interface);
     return 0;
@@ -242,28 +251,48 @@ static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
     return 0;
   }
   std::string error;
-  std::vector<std::string> bitcode;
+  // Kernels compile independently, on every core (Halide's compiler state
+  // is per pipeline; its name counters are atomic). Diagnostics come out
+  // in kernel order.
+  struct Job {
+    size_t kernel;
+    bool largeBatch;
+  };
+  std::vector<Job> jobs;
   for (size_t i = 0; i < hm.kernels.size(); ++i) {
-    std::string stmt;
-    bitcode.emplace_back();
-    if (failed(dlc::halide::compileKernel(hm.kernels[i], target, bitcode.back(),
-                                          emit == Emit::Halide ? &stmt : nullptr)))
-      return 1;
-    if (emit == Emit::Halide)
-      os << "// kernel " << hm.kernels[i].symbol << "\n" << stmt << "\n";
-    if (hm.kernels[i].largeBatchSymbol.empty())
-      continue;
-    bitcode.emplace_back();
-    if (failed(dlc::halide::compileKernel(hm.kernels[i], target, bitcode.back(),
-                                          emit == Emit::Halide ? &stmt : nullptr,
-                                          /*largeBatch=*/true)))
-      return 1;
-    if (emit == Emit::Halide)
-      os << "// kernel " << hm.kernels[i].largeBatchSymbol << "\n" << stmt << "\n";
+    jobs.push_back({i, false});
+    if (!hm.kernels[i].largeBatchSymbol.empty())
+      jobs.push_back({i, true});
   }
+  // The Halide runtime is one more job.
+  std::vector<std::string> bitcode(jobs.size()), stmts(jobs.size());
+  std::string halideRuntime, runtimeError;
+  bool needRuntime = emit != Emit::Halide;
+  auto kernelTime = phase("kernels (Halide)");
+  if (failed(mlir::failableParallelForEachN(
+          module.getContext(), 0, jobs.size() + (needRuntime ? 1 : 0), [&](size_t j) {
+            if (j == jobs.size())
+              return dlc::halide::compileHalideRuntime(target, halideRuntime,
+                                                       runtimeError);
+            return dlc::halide::compileKernel(
+                hm.kernels[jobs[j].kernel], target, bitcode[j],
+                emit == Emit::Halide ? &stmts[j] : nullptr, jobs[j].largeBatch);
+          }))) {
+    if (!runtimeError.empty())
+      llvm::errs() << "dlc: error: " << runtimeError << "\n";
+    return 1;
+  }
+  kernelTime.stop();
+  if (emit == Emit::Halide)
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const auto &k = hm.kernels[jobs[j].kernel];
+      os << "// kernel " << (jobs[j].largeBatch ? k.largeBatchSymbol : k.symbol) << "\n"
+         << stmts[j] << "\n";
+    }
   if (emit == Emit::Halide)
     return 0;
-  if (!dlc::emitModelObject(hm, target, bitcode,
+  auto objectTime = phase("object (LLVM)");
+  if (!dlc::emitModelObject(hm, target, bitcode, halideRuntime,
                             emit == Emit::LLVM ? dlc::ObjectOutput::LLVMIR
                                                : dlc::ObjectOutput::Object,
                             os, error, sanitizeAddress)) {
@@ -288,6 +317,7 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     }
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   } else {
+    auto t = phase("front end");
     auto ast = dlc::parseSource(sourceMgr, &context);
     if (!ast)
       return 1;
@@ -301,9 +331,12 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     return 1;
   if (!noSimplify) {
     PassManager pm(&context);
+    auto pmTime = rootTiming->nest("dl-simplify");
+    pm.enableTiming(pmTime);
     dlc::buildSimplifyPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
+    pmTime.stop();
   }
   if (emit == Emit::Summary) {
     printSummary(*module, os);
@@ -314,9 +347,12 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     return 0;
   }
   PassManager training(&context);
+  auto trainingTime = rootTiming->nest("dl-training");
+  training.enableTiming(trainingTime);
   dlc::buildTrainingPipeline(training);
   if (failed(training.run(*module)))
     return 1;
+  trainingTime.stop();
   if (emit == Emit::DLGrad) {
     module->print(os);
     return 0;
@@ -336,9 +372,12 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   kernelOptions.fuse = !noFusion;
   kernelOptions.tile = !noTiling;
   PassManager kernels(&context);
+  auto kernelsTime = rootTiming->nest("dl-kernels");
+  kernels.enableTiming(kernelsTime);
   dlc::buildKernelPipeline(kernels, kernelOptions);
   if (failed(kernels.run(*module)))
     return 1;
+  kernelsTime.stop();
   if (emit == Emit::DLKernels) {
     module->print(os);
     return 0;
@@ -358,6 +397,7 @@ int main(int argc, char **argv) {
   if (compileCommand)
     args.erase(args.begin() + 1);
   mlir::registerAsmPrinterCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(dlcCategory);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) { os << "dlc 0.1.0\n"; });
@@ -370,6 +410,8 @@ int main(int argc, char **argv) {
       "  dlc model.dl --emit=ast|dl|dl-grad|dl-kernels|schedules|summary|\n"
       "                      host|halide|llvm|header\n"
       "    prints one stage (default: dl).\n\n"
+      "  --mlir-timing prints the time of each phase (front end, passes,\n"
+      "  host code, kernels, object).\n\n"
       "  Errors: file:line:col with the source line and a caret; exit 1,\n"
       "  and no output file is written.\n");
   if (compileCommand && emit.getNumOccurrences() == 0)
@@ -408,6 +450,10 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
 
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope root = timing.getRootScope();
+  rootTiming = &root;
   std::string out, header;
   int rc;
   if (verifyDiagnostics) {

@@ -34,6 +34,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <set>
 
 using namespace mlir;
 
@@ -1398,6 +1399,22 @@ LogicalResult HostBuilder::run(StringRef source) {
   }
   if (entries.empty())
     return emitError(dl.getLoc()) << "the module has no entry point (dl.entry)";
+  // A kernel computed by several entry points (the forward pass of
+  // forward, loss and evaluate) is compiled once, under its first symbol.
+  std::map<std::string, std::pair<std::string, std::string>> bySignature;
+  for (Entry &e : entries)
+    for (Kernel &k : e.kernels) {
+      std::string sig = halide::kernelSignature(k);
+      if (sig.empty())
+        continue;
+      auto [it, inserted] =
+          bySignature.try_emplace(sig, std::pair{k.symbol, k.largeBatchSymbol});
+      if (!inserted) {
+        k.symbol = it->second.first;
+        k.largeBatchSymbol = it->second.second;
+      }
+    }
+  std::set<std::string> compiled;
 
   for (auto [i, e] : llvm::enumerate(entries)) {
     if (failed(emitArenaBytesFunc(e)) || failed(emitEntryFunc(e, i)))
@@ -1433,7 +1450,8 @@ LogicalResult HostBuilder::run(StringRef source) {
     ie.numSlots = e.slotMembers.size();
     out.interface.entries.push_back(ie);
     for (auto &k : e.kernels)
-      out.kernels.push_back(k);
+      if (compiled.insert(k.symbol).second)
+        out.kernels.push_back(k);
   }
   emitDescriptor(entries);
   emitWrappers();

@@ -1390,6 +1390,40 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       partial.update().reorder(u, aj, ai, ko).vectorize(u).unroll(aj).unroll(ai);
       continue;
     }
+    if (kind == "matmul_tiled") {
+      needs(matmulAcc.defined() && r == 2, "a matmul anchor");
+      // Register blocking as Halide's matrix-multiplication performance
+      // test: the output in tiles of tx columns x ty rows (tasks in
+      // parallel), each computed ry rows at a time with tx / V x ry vector
+      // accumulators live through the whole k loop; the right-hand side's
+      // tx-column panel stays in L2 while the tile's rows stream over it.
+      int tx = tileOr(sched, 0, 3 * V), ty = tileOr(sched, 1, 32), ry = tileOr(sched, 2, 4);
+      H::Var j = vars[0], i = vars[1], jo("jo"), io("io"), ji("ji"), ii("ii"), iii("iii"),
+             t("t");
+      // Shifted tails read no column or row outside the operands (the
+      // accumulators are computed for whole register tiles); they need at
+      // least tx columns and ry rows, which dl-tile checks.
+      out.split(j, jo, ji, tx, TS::ShiftInwards)
+          .split(i, io, ii, ty, TS::GuardWithIf)
+          .reorder(ji, ii, jo, io)
+          .fuse(jo, io, t)
+          .split(ii, ii, iii, ry, TS::ShiftInwards)
+          .reorder(ji, iii, ii, t)
+          .vectorize(ji, V)
+          .unroll(ji)
+          .unroll(iii);
+      parallel(out, t);
+      H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
+      matmulAcc.compute_at(out, ii).vectorize(aj, V).unroll(aj).unroll(ai);
+      matmulAcc.update()
+          .reorder(aj, ai, matmulK.x)
+          .vectorize(aj, V)
+          .unroll(aj)
+          .unroll(ai);
+      if (matmulRhsIsView)
+        parallel(matmulRhs.compute_root(), matmulRhs.args().back());
+      continue;
+    }
     if (kind == "matmul_rows") {
       needs(matmulAcc.defined() && r == 2, "a matmul anchor");
       // Many rows (or a plain [K, N] right-hand side): w^T is packed

@@ -5,7 +5,12 @@
 
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <functional>
 #include "llvm/Support/Threading.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -39,6 +44,59 @@ llvm::SmallVector<Value> collectLeaves(ArrayRef<Value> roots) {
   for (Value v : roots)
     collect(v, leaves);
   return llvm::SmallVector<Value>(leaves.begin(), leaves.end());
+}
+
+std::string kernelSignature(const Kernel &kernel) {
+  if (kernel.kind != Kernel::Kind::Op && kernel.kind != Kernel::Kind::Copy)
+    return "";
+  std::string sig;
+  llvm::raw_string_ostream os(sig);
+  os << (kernel.kind == Kernel::Kind::Op ? "op" : "copy") << " "
+     << llvm::formatv("{0}", llvm::json::Value(kernel.schedule.toJSON())) << "\n";
+  llvm::DenseMap<Value, int> ids;
+  for (Value in : kernel.inputs) {
+    ids[in] = ids.size();
+    os << "in " << in.getType() << "\n";
+  }
+  // Ops in dependency order: views before their readers, a group's body
+  // in program order.
+  auto print = [&](Operation *op) {
+    os << op->getName() << " " << op->getAttrDictionary() << " (";
+    for (Value operand : op->getOperands())
+      os << ids.lookup(operand) << " ";
+    for (Value r : op->getResults())
+      ids[r] = ids.size();
+    os << ") -> (" << op->getResultTypes() << ")\n";
+  };
+  std::function<void(Value)> visit = [&](Value v) {
+    if (ids.count(v))
+      return;
+    Operation *def = v.getDefiningOp();
+    if (!def) {
+      ids[v] = ids.size();
+      os << "arg " << v.getType() << "\n";
+      return;
+    }
+    auto fusion = dyn_cast<dl::FusionOp>(def);
+    if (!fusion) {
+      for (Value operand : def->getOperands())
+        visit(operand);
+      print(def);
+      return;
+    }
+    os << "fusion\n";
+    for (Operation &op : fusion.getBody().front()) {
+      for (Value operand : op.getOperands())
+        if (!fusion->isAncestor(operand.getParentBlock()->getParentOp()))
+          visit(operand);
+      print(&op);
+    }
+    for (auto [r, y] : llvm::zip(fusion.getResults(), fusion.getYield()->getOperands()))
+      ids[r] = ids.lookup(y);
+  };
+  for (Value o : kernel.outputs)
+    visit(o);
+  return sig;
 }
 
 FailureOr<TargetSpec> resolveTarget(llvm::StringRef name, std::string &error) {

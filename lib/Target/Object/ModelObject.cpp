@@ -19,6 +19,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Linker/Linker.h"
+#include "llvm/Transforms/IPO/GlobalDCE.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -43,7 +44,7 @@ llvm::StringRef runtimeBitcode(llvm::StringRef triple) {
 
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
-                     ObjectOutput output, llvm::raw_ostream &os,
+                     llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
                      std::string &error, bool sanitizeAddress) {
   mlir::ModuleOp host = *hm.module;
   mlir::MLIRContext *ctx = host.getContext();
@@ -97,19 +98,14 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
   module->setDataLayout(tm->createDataLayout());
   module->setTargetTriple(target.triple);
 
-  // Link the kernels, the Halide runtime and dlc's runtime.
-  std::string halideRuntime;
-  if (mlir::failed(halide::compileHalideRuntime(target, halideRuntime, error)))
-    return false;
-  std::vector<std::pair<std::string, llvm::StringRef>> parts;
-  for (size_t i = 0; i < kernelBitcode.size(); ++i)
-    parts.push_back({"kernel #" + std::to_string(i), kernelBitcode[i]});
-  parts.push_back({"the Halide runtime", halideRuntime});
-  parts.push_back({"the dlc runtime", runtimeBitcode(target.triple)});
-  llvm::Linker linker(*module);
-  for (auto &[what, bitcode] : parts) {
-    auto parsed = llvm::parseBitcodeFile(
-        llvm::MemoryBufferRef(bitcode, what), llvmContext);
+  // The host code and dlc's runtime are optimized together; the kernels
+  // and the Halide runtime come optimized from Halide, and only join
+  // afterwards (optimizing them again took most of a compile). Under
+  // AddressSanitizer everything is instrumented, so everything goes
+  // through the pipeline.
+  auto link = [&](const std::string &what, llvm::StringRef bitcode) {
+    auto parsed =
+        llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, what), llvmContext);
     if (!parsed) {
       error = "cannot read the bitcode of " + what + ": " +
               llvm::toString(parsed.takeError());
@@ -118,11 +114,41 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     std::unique_ptr<llvm::Module> part = std::move(*parsed);
     part->setDataLayout(module->getDataLayout());
     part->setTargetTriple(target.triple);
-    if (linker.linkInModule(std::move(part))) {
+    if (llvm::Linker::linkModules(*module, std::move(part))) {
       error = "cannot link " + what + " into the model";
       return false;
     }
-  }
+    return true;
+  };
+  auto optimize = [&] {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(tm.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    if (sanitizeAddress)
+      pb.registerOptimizerLastEPCallback(
+          [](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
+            mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
+          });
+    llvm::ModulePassManager mpm =
+        pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+    mpm.run(*module, mam);
+  };
+  if (!link("the dlc runtime", runtimeBitcode(target.triple)))
+    return false;
+  if (!sanitizeAddress)
+    optimize();
+  for (size_t i = 0; i < kernelBitcode.size(); ++i)
+    if (!link("kernel #" + std::to_string(i), kernelBitcode[i]))
+      return false;
+  if (!link("the Halide runtime", halideRuntimeBitcode))
+    return false;
 
   // Only the model's public functions stay visible; the Halide runtime's
   // weak symbols stay weak so that several models share one copy.
@@ -150,28 +176,20 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     error = "the linked model does not verify";
     return false;
   }
-
+  if (sanitizeAddress)
+    optimize();
+  // The Halide runtime is shared between models as weak definitions; as
+  // linkonce they still merge, and those no kernel needs are dropped
+  // instead of compiled (most of the runtime: tracing, device interfaces).
+  for (llvm::GlobalValue &gv : module->global_values())
+    if (gv.hasWeakAnyLinkage())
+      gv.setLinkage(llvm::GlobalValue::LinkOnceAnyLinkage);
+    else if (gv.hasWeakODRLinkage())
+      gv.setLinkage(llvm::GlobalValue::LinkOnceODRLinkage);
   {
-    llvm::LoopAnalysisManager lam;
-    llvm::FunctionAnalysisManager fam;
-    llvm::CGSCCAnalysisManager cgam;
     llvm::ModuleAnalysisManager mam;
-    llvm::PassBuilder pb(tm.get());
-    pb.registerModuleAnalyses(mam);
-    pb.registerCGSCCAnalyses(cgam);
-    pb.registerFunctionAnalyses(fam);
-    pb.registerLoopAnalyses(lam);
-    pb.crossRegisterProxies(lam, fam, cgam, mam);
-    if (sanitizeAddress)
-      pb.registerOptimizerLastEPCallback(
-          [](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
-            mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
-          });
-    llvm::ModulePassManager mpm =
-        pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
-    mpm.run(*module, mam);
+    llvm::GlobalDCEPass().run(*module, mam);
   }
-
   if (output == ObjectOutput::LLVMIR) {
     module->print(os, nullptr);
     return true;

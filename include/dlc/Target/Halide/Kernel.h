@@ -83,13 +83,19 @@ struct Kernel {
   mlir::Operation *mainOp() const;
 };
 
-/// Rows from which an x @ w^T matmul packs w^T once and runs a blocked
-/// schedule instead of dot products (see HalideKernels.cpp).
-constexpr int64_t kLargeBatchRows = 4;
+/// Rows from which the host calls a kernel's large-batch variant.
+constexpr int64_t kLargeBatchRows = dl::Schedule::kLargeBatchRows;
 
 /// The leaves that the values `roots` read through view ops, in first-visit
 /// order. A root that is itself a leaf is returned as is.
 llvm::SmallVector<mlir::Value> collectLeaves(llvm::ArrayRef<mlir::Value> roots);
+
+/// What the kernel's pipeline depends on, as a string: its kind, schedule,
+/// the types of its inputs and outputs, and every op it computes (views
+/// included) with attributes and operands numbered. Kernels with equal
+/// signatures compile to the same code, so one copy serves several entry
+/// points. Empty for the LSTM step kernels, which are never shared.
+std::string kernelSignature(const Kernel &kernel);
 
 /// Where and how kernels are compiled.
 struct TargetSpec {

@@ -24,14 +24,15 @@ namespace dlc {
 enum class ObjectOutput { LLVMIR, Object };
 
 /// Emits the model as LLVM IR text or a relocatable object for `target`.
-/// `kernelBitcode` holds every compiled kernel (and schedule variant). On failure, returns
-/// false and sets `error`.
+/// `kernelBitcode` holds every compiled kernel (and schedule variant),
+/// `halideRuntimeBitcode` the Halide runtime (compileHalideRuntime). On
+/// failure, returns false and sets `error`.
 /// With `sanitizeAddress`, the model's own code (host code, kernels, dlc's
 /// runtime; not the Halide runtime) is instrumented with AddressSanitizer,
 /// for programs linked with -fsanitize=address.
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
-                     ObjectOutput output, llvm::raw_ostream &os,
+                     llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
                      std::string &error, bool sanitizeAddress = false);
 
 /// The self-documenting C header for the model's public functions.

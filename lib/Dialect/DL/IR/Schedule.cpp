@@ -11,7 +11,7 @@ using namespace dlc::dl;
 
 llvm::ArrayRef<llvm::StringRef> Schedule::kinds() {
   static const llvm::StringRef names[] = {
-      "pointwise",         "matmul_dot",       "matmul_rows",
+      "pointwise",         "matmul_dot",       "matmul_rows",       "matmul_tiled",
       "conv_channel_tiled", "conv_rows",       "conv_grad_filter_tiled",
       "conv_grad_filter_rfactor"};
   return names;

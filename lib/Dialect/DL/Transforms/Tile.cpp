@@ -25,9 +25,8 @@ using namespace dlc::dl;
 
 namespace {
 
-/// Rows from which `x @ w^T` runs the packed schedule (the host's
-/// large-batch dispatch uses the same bound, kLargeBatchRows).
-constexpr int64_t kRowsForPacking = 4;
+/// Rows from which the host runs a matmul's large-batch schedule.
+constexpr int64_t kRowsForPacking = Schedule::kLargeBatchRows;
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
@@ -48,23 +47,38 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
     if (naive || !anchor)
       return s;
     if (auto mm = dyn_cast<MatmulOp>(anchor)) {
-      // x @ w^T with w stored [N, K] (dense layers) is a dot product per
-      // output while rows are few: the weights stream once. From a few
-      // rows on, w^T is packed and rows reuse it.
+      // Few rows of x @ w^T (w stored [N, K], every dense layer): a dot
+      // product per output, vectorized along k; the weights stream once.
+      // Otherwise register tiles (matmul_tiled) where the product has at
+      // least a vector of columns, else rows with w^T packed. With a
+      // run-time number of rows, the host picks between the few-rows
+      // schedule and `large_batch` from kRowsForPacking rows on.
       auto tr = mm.getRhs().getDefiningOp<TransposeOp>();
       bool wT = tr && !isView(tr.getInput().getDefiningOp());
       auto lhs = typeOf(mm.getLhs());
-      if (!wT || (!lhs.isDynamicDim(0) && lhs.getDimSize(0) >= kRowsForPacking)) {
-        s.kind = "matmul_rows";
-        return s;
+      auto out = typeOf(mm.getResult());
+      Schedule many = s;
+      if (!out.isDynamicDim(1) && out.getDimSize(1) >= vectorWidth) {
+        // tx / V x ry accumulators: 3 x 4 vectors of 16 registers, as
+        // Halide's matrix-multiplication test; ty rows share the
+        // right-hand side's panel (K x tx floats) in L2.
+        int64_t tx = std::min<int64_t>(3, out.getDimSize(1) / vectorWidth) * vectorWidth;
+        int64_t k = lhs.isDynamicDim(1) ? 1024 : lhs.getDimSize(1);
+        int64_t ty = 32;
+        while (ty > kRowsForPacking && ty * k * 4 + k * tx * 4 > l2Bytes / 2)
+          ty /= 2;
+        many.kind = "matmul_tiled";
+        many.tile = {tx, ty, kRowsForPacking};
+      } else {
+        many.kind = "matmul_rows";
       }
-      s.kind = "matmul_dot";
-      s.tile = {8};
-      if (lhs.isDynamicDim(0)) {
-        s.largeBatch = std::make_shared<Schedule>(s);
-        s.largeBatch->kind = "matmul_rows";
-        s.largeBatch->tile.clear();
-      }
+      if (!lhs.isDynamicDim(0) && lhs.getDimSize(0) >= kRowsForPacking)
+        return many;
+      s.kind = wT ? "matmul_dot" : "matmul_rows";
+      if (wT)
+        s.tile = {8};
+      if (lhs.isDynamicDim(0))
+        s.largeBatch = std::make_shared<Schedule>(many);
       return s;
     }
     if (auto conv = dyn_cast<Conv2DOp>(anchor)) {

@@ -34,8 +34,10 @@ struct Schedule {
   bool parallel = true;
   /// Tile sizes; their meaning depends on the kind.
   llvm::SmallVector<int64_t> tile;
-  /// `x @ w^T` with run-time rows: the schedule from 4 rows on.
+  /// A matmul with run-time rows: the schedule from kLargeBatchRows rows
+  /// on (the host chooses per call).
   std::shared_ptr<Schedule> largeBatch;
+  static constexpr int64_t kLargeBatchRows = 4;
 
   /// Every kind dl-tile and the Halide emitter know.
   static llvm::ArrayRef<llvm::StringRef> kinds();
