@@ -1396,25 +1396,34 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       // test: the output in tiles of tx columns x ty rows (tasks in
       // parallel), each computed ry rows at a time with tx / V x ry vector
       // accumulators live through the whole k loop; the right-hand side's
-      // tx-column panel stays in L2 while the tile's rows stream over it.
+      // tx-column panel, packed, stays in L2 while the tile's rows stream
+      // over it.
       int tx = tileOr(sched, 0, 3 * V), ty = tileOr(sched, 1, 32), ry = tileOr(sched, 2, 4);
       H::Var j = vars[0], i = vars[1], jo("jo"), io("io"), ji("ji"), ii("ii"), iii("iii"),
              t("t");
       // Shifted tails read no column or row outside the operands (the
       // accumulators are computed for whole register tiles); they need at
       // least tx columns and ry rows, which dl-tile checks.
+      // Rows split into whole ry-row blocks first (the last one shifted),
+      // then ty / ry blocks per task (the last task guarded).
+      H::Var ib("ib");
       out.split(j, jo, ji, tx, TS::ShiftInwards)
-          .split(i, io, ii, ty, TS::GuardWithIf)
-          .reorder(ji, ii, jo, io)
+          .split(i, ib, iii, ry, TS::ShiftInwards)
+          .split(ib, io, ii, std::max(1, ty / ry), TS::GuardWithIf)
+          .reorder(ji, iii, ii, jo, io)
           .fuse(jo, io, t)
-          .split(ii, ii, iii, ry, TS::ShiftInwards)
-          .reorder(ji, iii, ii, t)
           .vectorize(ji, V)
           .unroll(ji)
           .unroll(iii);
       parallel(out, t);
       H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
-      matmulAcc.compute_at(out, ii).vectorize(aj, V).unroll(aj).unroll(ai);
+      matmulAcc.compute_at(out, ii)
+          .store_in(H::MemoryType::Register)
+          .bound_extent(aj, tx)
+          .bound_extent(ai, ry)
+          .vectorize(aj, V)
+          .unroll(aj)
+          .unroll(ai);
       matmulAcc.update()
           .reorder(aj, ai, matmulK.x)
           .vectorize(aj, V)
@@ -1422,6 +1431,12 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .unroll(ai);
       if (matmulRhsIsView)
         parallel(matmulRhs.compute_root(), matmulRhs.args().back());
+      // The task's tx-column panel of the right-hand side is packed
+      // contiguous first (as BLAS packs B): its rows are then adjacent
+      // instead of a full row stride apart, which costs cache sets and TLB
+      // entries at large N.
+      H::Func panel = matmulRhs.in(matmulAcc);
+      panel.compute_at(out, t).vectorize(panel.args()[0], V, TS::GuardWithIf);
       continue;
     }
     if (kind == "matmul_rows") {

@@ -60,12 +60,13 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
       Schedule many = s;
       if (!out.isDynamicDim(1) && out.getDimSize(1) >= vectorWidth) {
         // tx / V x ry accumulators: 3 x 4 vectors of 16 registers, as
-        // Halide's matrix-multiplication test; ty rows share the
-        // right-hand side's panel (K x tx floats) in L2.
+        // Halide's matrix-multiplication test. A task packs its K x tx
+        // panel once for ty rows; 64 rows amortize the packing, and fewer
+        // when the panel would crowd L2 while the rows stream through.
         int64_t tx = std::min<int64_t>(3, out.getDimSize(1) / vectorWidth) * vectorWidth;
         int64_t k = lhs.isDynamicDim(1) ? 1024 : lhs.getDimSize(1);
-        int64_t ty = 32;
-        while (ty > kRowsForPacking && ty * k * 4 + k * tx * 4 > l2Bytes / 2)
+        int64_t ty = 64;
+        while (ty > kRowsForPacking && (ty + tx) * k * 4 > l2Bytes)
           ty /= 2;
         many.kind = "matmul_tiled";
         many.tile = {tx, ty, kRowsForPacking};
