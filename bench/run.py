@@ -1,14 +1,21 @@
 #!/usr/bin/python3
-"""dlc vs PyTorch eager, side by side in one run (not a test): inference
-and training steps.
+"""dlc vs PyTorch 1.13 eager (OpenBLAS, oneDNN), side by side in one run
+(not a test). Every row runs dlc and PyTorch with the same thread count,
+first 1 thread and then every core; ratio = PyTorch time / dlc time (> 1:
+dlc is faster).
 
-Compiles examples/fashion_mnist/{mlp,cnn}.dl with dlc (timing `dlc compile`),
-links bench_forward.c against each, and times the forward pass of dlc and
-of the same model in PyTorch (torch_forward.py, OpenBLAS) at batch 1 and a
-large batch, with the same thread count for both (1 and all cores). Prints
-a Markdown table; ratio = PyTorch time / dlc time (> 1: dlc is faster).
+  * `dlc compile` wall time of the MLP and the CNN (with training).
+  * Inference: the MLP at batch 1 and 10,000, the CNN at batch 1 and 64.
+  * Training: one train_step (forward, backward, Adam) of the MLP at batch
+    32 (and the epoch of 60,000 images it implies) and the CNN at batch 64.
+  * GEMM: a 1024 x 1024 x 1024 fp32 product (bench/gemm.dl) against
+    torch.mm on OpenBLAS, in GFLOP/s and as a fraction of the machine's
+    peak (cores x FMA lanes x 2 x the clock /proc/cpuinfo reports).
+  * Ablation: the same model compiled with --no-fusion --no-tiling,
+    --no-tiling, and the default, on every core.
 
 Usage: bench/run.py [--dlc build/bin/dlc] [--work build/bench] [--append-results]
+(bench/run.sh builds dlc first and appends to bench/RESULTS.md.)
 """
 import argparse
 import datetime
@@ -22,6 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = "/usr/bin/python3"
+MODELS = {"mlp": "fashion_mlp", "cnn": "fashion_cnn"}
 
 
 def median_us(cmd, env):
@@ -29,16 +37,50 @@ def median_us(cmd, env):
     return float(re.search(r"median_us ([0-9.]+)", out).group(1))
 
 
-def machine():
-    model = "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    flags = open("/proc/cpuinfo").read()
-    isa = "avx512f" if "avx512f" in flags else "avx2" if "avx2" in flags else "sse"
-    return f"{model}, {os.cpu_count()} cores, {isa}, {platform.system()} {platform.release()}"
+def cpuinfo():
+    text = open("/proc/cpuinfo").read()
+    model = re.search(r"model name\s*:\s*(.*)", text)
+    mhz = re.search(r"cpu MHz\s*:\s*([0-9.]+)", text)
+    isa = "avx512f" if " avx512f" in text else "avx2" if " avx2" in text else "sse"
+    return (model.group(1).strip() if model else "unknown CPU", isa,
+            float(mhz.group(1)) if mhz else 0.0)
+
+
+def env_for(threads):
+    return dict(os.environ, HL_NUM_THREADS=str(threads),
+                OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.lines = []
+
+    def emit(self, *rows):
+        for r in rows:
+            print(r, flush=True)
+            self.lines.append(r)
+
+    def compile(self, model, flags=(), tag="", runs=1):
+        """Compiles and links bench_forward.c (or bench_gemm.c); returns the
+        executable and the median compile wall time."""
+        prefix = MODELS.get(model, model)
+        src = (os.path.join(ROOT, "bench", "gemm.dl") if model == "gemm" else
+               os.path.join(ROOT, "examples", "fashion_mnist", f"{model}.dl"))
+        work = os.path.join(self.args.work, tag or "default")
+        os.makedirs(work, exist_ok=True)
+        obj = os.path.join(work, f"{prefix}.o")
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([self.args.dlc, "compile", src, "-o", obj, *flags], check=True)
+            times.append(time.perf_counter() - t0)
+        exe = os.path.join(work, f"bench_{model}")
+        driver = "bench_gemm.c" if model == "gemm" else "bench_forward.c"
+        subprocess.run(["cc", "-O2", f"-DMODEL={prefix}", "-I", work,
+                        os.path.join(ROOT, "bench", driver), obj,
+                        "-lpthread", "-ldl", "-lm", "-o", exe], check=True)
+        return exe, statistics.median(times)
 
 
 def main():
@@ -46,69 +88,78 @@ def main():
     ap.add_argument("--dlc", default=os.path.join(ROOT, "build", "bin", "dlc"))
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     ap.add_argument("--append-results", action="store_true",
-                    help="append the table to bench/RESULTS.md")
+                    help="append the tables to bench/RESULTS.md")
     args = ap.parse_args()
-    os.makedirs(args.work, exist_ok=True)
     cores = os.cpu_count()
-    lines = []
+    threads_list = sorted({1, cores})
+    model_name, isa, mhz = cpuinfo()
+    b = Bench(args)
 
-    compile_rows = []
-    exes = {}
-    for model, prefix in [("mlp", "fashion_mlp"), ("cnn", "fashion_cnn")]:
-        src = os.path.join(ROOT, "examples", "fashion_mnist", f"{model}.dl")
-        obj = os.path.join(args.work, f"{prefix}.o")
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            subprocess.run([args.dlc, "compile", src, "-o", obj], check=True)
-            times.append(time.perf_counter() - t0)
-        compile_rows.append((model, statistics.median(times)))
-        exe = os.path.join(args.work, f"bench_{model}")
-        subprocess.run(["cc", "-O2", f"-DMODEL={prefix}", "-I", args.work,
-                        os.path.join(ROOT, "bench", "bench_forward.c"), obj,
-                        "-lpthread", "-ldl", "-lm", "-o", exe], check=True)
-        exes[model] = exe
-
-    lines.append(f"### {datetime.date.today().isoformat()} — {machine()}")
-    lines.append("")
-    lines.append("`dlc compile` wall time (median of 3): " +
-                 ", ".join(f"{m} {t:.2f} s" for m, t in compile_rows))
-    lines.append("")
-    lines.append("| model | batch | threads | dlc (ms) | PyTorch (ms) | ratio |")
-    lines.append("|---|---:|---:|---:|---:|---:|")
-    print("\n".join(lines), flush=True)
-    for model, big in [("mlp", 256), ("cnn", 64)]:
-        for batch in (1, big):
-            for threads in sorted({1, cores}):
+    exes, compile_s = {}, {}
+    for model in ("mlp", "cnn", "gemm"):
+        exes[model], compile_s[model] = b.compile(model, runs=3)
+    b.emit(f"### {datetime.date.today().isoformat()} — {model_name}, {cores} cores, "
+           f"{isa}, {mhz:.0f} MHz, {platform.system()} {platform.release()}", "",
+           "Commands: `bench/run.sh` (builds dlc, then `bench/run.py --append-results`).",
+           "", "`dlc compile` wall time (median of 3, training included): " +
+           ", ".join(f"{m} {compile_s[m]:.2f} s" for m in ("mlp", "cnn")), "",
+           "| inference | batch | threads | dlc (ms) | PyTorch (ms) | ratio |",
+           "|---|---:|---:|---:|---:|---:|")
+    for model, batches in [("mlp", (1, 10000)), ("cnn", (1, 64))]:
+        for batch in batches:
+            for threads in threads_list:
                 iters = 200 if batch == 1 else 20
-                env = dict(os.environ, HL_NUM_THREADS=str(threads),
-                           OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-                d = median_us([exes[model], "forward", str(batch), str(iters)], env)
+                d = median_us([exes[model], "forward", str(batch), str(iters)], env_for(threads))
                 t = median_us([PY, os.path.join(ROOT, "bench", "torch_forward.py"), model,
-                               str(batch), str(iters), "--threads", str(threads)], env)
-                row = (f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
+                               str(batch), str(iters), "--threads", str(threads)],
+                              env_for(threads))
+                b.emit(f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
                        f"| {t / d:.2f} |")
-                print(row, flush=True)
-                lines.append(row)
-    # Training: a train_step (forward, backward, Adam) against PyTorch's.
-    lines += ["", "| train step | batch | threads | dlc (ms) | PyTorch (ms) | ratio | "
-              "dlc epoch of 60,000 (s) |", "|---|---:|---:|---:|---:|---:|---:|"]
-    print("\n".join(lines[-3:]), flush=True)
-    for model, batch, iters in [("mlp", 32, 200), ("cnn", 64, 5)]:
-        for threads in sorted({1, cores}):
-            env = dict(os.environ, HL_NUM_THREADS=str(threads),
-                       OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-            d = median_us([exes[model], "train", str(batch), str(iters)], env)
+
+    b.emit("", "| train step | batch | threads | dlc (ms) | PyTorch (ms) | ratio | "
+           "dlc epoch of 60,000 (s) |", "|---|---:|---:|---:|---:|---:|---:|")
+    for model, batch, iters in [("mlp", 32, 300), ("cnn", 64, 10)]:
+        for threads in threads_list:
+            d = median_us([exes[model], "train", str(batch), str(iters)], env_for(threads))
             t = median_us([PY, os.path.join(ROOT, "bench", "torch_train.py"), model,
-                           str(batch), str(iters), "--threads", str(threads)], env)
-            epoch = d * 1e-6 * (60000 / batch)
-            row = (f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
-                   f"| {t / d:.2f} | {epoch:.1f} |")
-            print(row, flush=True)
-            lines.append(row)
+                           str(batch), str(iters), "--threads", str(threads)],
+                          env_for(threads))
+            b.emit(f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
+                   f"| {t / d:.2f} | {d * 1e-6 * 60000 / batch:.1f} |")
+
+    lanes = 16 if isa == "avx512f" else 8
+    b.emit("", f"GEMM 1024 x 1024 x 1024 fp32 (2.15 GFLOP); peak = threads x {lanes} lanes "
+           f"x 2 FMA units x 2 flops x {mhz / 1000:.2f} GHz:", "",
+           "| GEMM | threads | dlc (ms) | dlc GFLOP/s | % of peak | OpenBLAS (ms) | "
+           "OpenBLAS GFLOP/s | ratio |", "|---|---:|---:|---:|---:|---:|---:|---:|")
+    flop = 2 * 1024 ** 3
+    for threads in threads_list:
+        d = median_us([exes["gemm"], "10"], env_for(threads))
+        t = median_us([PY, os.path.join(ROOT, "bench", "torch_gemm.py"), "10",
+                       "--threads", str(threads)], env_for(threads))
+        peak = threads * lanes * 2 * 2 * mhz * 1e6
+        b.emit(f"| 1024³ | {threads} | {d / 1000:.2f} | {flop / d / 1e3:.1f} | "
+               f"{100 * flop / (d * 1e-6) / peak:.0f}% | {t / 1000:.2f} | "
+               f"{flop / t / 1e3:.1f} | {t / d:.2f} |")
+
+    b.emit("", f"Ablation ({cores} threads, dlc only; ms per call, lower is better):", "",
+           "| variant | mlp infer b10000 | mlp train b32 | cnn infer b64 | cnn train b64 |",
+           "|---|---:|---:|---:|---:|")
+    for name, flags in [("no fusion, no tiling", ("--no-fusion", "--no-tiling")),
+                        ("fusion, no tiling", ("--no-tiling",)),
+                        ("fusion + tiling (default)", ())]:
+        tag = "ablation-" + ("-".join(f.strip("-") for f in flags) or "default")
+        cells = []
+        for model, runs in [("mlp", [("forward", 10000, 10), ("train", 32, 300)]),
+                            ("cnn", [("forward", 64, 10), ("train", 64, 5)])]:
+            exe, _ = b.compile(model, flags, tag)
+            for mode, batch, iters in runs:
+                cells.append(median_us([exe, mode, str(batch), str(iters)], env_for(cores)))
+        b.emit(f"| {name} | " + " | ".join(f"{c / 1000:.2f}" for c in cells) + " |")
+
     if args.append_results:
         with open(os.path.join(ROOT, "bench", "RESULTS.md"), "a") as f:
-            f.write("\n" + "\n".join(lines) + "\n")
+            f.write("\n" + "\n".join(b.lines) + "\n")
     return 0
 
 

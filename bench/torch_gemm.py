@@ -1,0 +1,35 @@
+#!/usr/bin/python3
+"""OpenBLAS baseline of bench/run.py's GEMM row: median wall time of a
+1024 x 1024 x 1024 fp32 product with torch.mm (Debian's PyTorch calls
+libblas.so.3, OpenBLAS here). Set OPENBLAS_NUM_THREADS before starting
+Python; --threads sets torch's intra-op threads.
+
+Usage: torch_gemm.py ITERATIONS --threads N
+Prints "median_us <value>".
+"""
+import argparse
+import time
+
+import torch
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("iterations", type=int)
+    ap.add_argument("--threads", type=int, required=True)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+    c = torch.empty(1024, 1024)
+    times = []
+    for i in range(2 + args.iterations):
+        t0 = time.perf_counter()
+        torch.mm(a, b, out=c)
+        if i >= 2:
+            times.append((time.perf_counter() - t0) * 1e6)
+    times.sort()
+    print(f"median_us {times[len(times) // 2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
