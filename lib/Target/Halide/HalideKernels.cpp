@@ -1342,9 +1342,9 @@ void KernelBuilder::lowerLSTMGradCell(std::vector<H::Func> &outputs) {
 /// Positions along an output row per register tile: a divisor of the
 /// row when one is large enough (no overlap), at most 14 accumulator
 /// vectors in all (AVX2 has 16 registers; two hold filter vectors).
-/// Tile size `i` of the schedule, or `otherwise` when it gives none.
+/// Tile size `i` of the schedule, or `otherwise` when it gives none (or 0).
 static int tileOr(const dl::Schedule &s, size_t i, int otherwise) {
-  return i < s.tile.size() ? (int)s.tile[i] : otherwise;
+  return i < s.tile.size() && s.tile[i] > 0 ? (int)s.tile[i] : otherwise;
 }
 
 void KernelBuilder::schedule(std::vector<H::Func> &outs) {
@@ -1429,12 +1429,15 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .vectorize(aj, V)
           .unroll(aj)
           .unroll(ai);
-      if (matmulRhsIsView)
-        parallel(matmulRhs.compute_root(), matmulRhs.args().back());
       // The task's tx-column panel of the right-hand side is packed
       // contiguous first (as BLAS packs B): its rows are then adjacent
       // instead of a full row stride apart, which costs cache sets and TLB
       // entries at large N.
+      // A transposed view (w^T of a dense layer) is either transposed once
+      // per call first (tile[3] = 1: small weights, many row tiles) or
+      // packed straight from w by each task (large weights, few rows).
+      if (matmulRhsIsView && tileOr(sched, 3, 0))
+        parallel(matmulRhs.compute_root(), matmulRhs.args().back());
       H::Func panel = matmulRhs.in(matmulAcc);
       panel.compute_at(out, t).vectorize(panel.args()[0], V, TS::GuardWithIf);
       continue;

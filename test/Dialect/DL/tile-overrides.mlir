@@ -15,7 +15,7 @@
 // KEY: error: schedule override 'forward/conv2d_0': unexpected schedule entry 'tiles'
 
 // RUN: not dlc-opt %t/model.mlir -dl-fuse -dl-tile=schedule-file=%t/tile.json 2>&1 | FileCheck %s --check-prefix=TILE
-// TILE: error: schedule override 'forward/conv2d_0': tile size 0 is not in [1, 4096]
+// TILE: error: schedule override 'forward/conv2d_0': tile size -1 is not in [0, 4096]
 
 // RUN: not dlc-opt %t/model.mlir -dl-fuse -dl-tile=schedule-file=%t/group.json 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: schedule file '{{.*}}group.json' names no fusion group 'forward/matmul_7'
@@ -41,7 +41,7 @@ func.func @forward(%x: tensor<?x784xf32>, %w: tensor<128x784xf32>, %img: tensor<
 //--- key.json
 {"forward/conv2d_0": {"tiles": [8, 4]}}
 //--- tile.json
-{"forward/conv2d_0": {"tile": [0, 4]}}
+{"forward/conv2d_0": {"tile": [-1, 4]}}
 //--- group.json
 {"forward/matmul_7": {"kind": "pointwise"}}
 //--- bad.json

@@ -38,8 +38,8 @@ static bool checkValues(const Schedule &s, std::string &error) {
     return false;
   }
   for (int64_t t : s.tile)
-    if (t < 1 || t > 4096) {
-      error = "tile size " + std::to_string(t) + " is not in [1, 4096]";
+    if (t < 0 || t > 4096) {
+      error = "tile size " + std::to_string(t) + " is not in [0, 4096]";
       return false;
     }
   return true;

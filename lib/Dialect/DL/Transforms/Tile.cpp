@@ -68,8 +68,12 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
         int64_t ty = 64;
         while (ty > kRowsForPacking && (ty + tx) * k * 4 > l2Bytes)
           ty /= 2;
+        // w^T transposed once per call when that is cheap (it fits a few
+        // L2s); else each task packs its panel from w.
+        int64_t n = out.getDimSize(1);
+        bool transposeOnce = wT && n * k * 4 <= 4 * l2Bytes;
         many.kind = "matmul_tiled";
-        many.tile = {tx, ty, kRowsForPacking};
+        many.tile = {tx, ty, kRowsForPacking, transposeOnce ? 1 : 0};
       } else {
         many.kind = "matmul_rows";
       }

@@ -32,7 +32,8 @@ struct Schedule {
   int64_t vector = 8;
   /// Whether the outer loop runs in parallel on the thread pool.
   bool parallel = true;
-  /// Tile sizes; their meaning depends on the kind.
+  /// Tile sizes; their meaning depends on the kind; 0 (or a missing
+  /// entry) is the kind's default.
   llvm::SmallVector<int64_t> tile;
   /// A matmul with run-time rows: the schedule from kLargeBatchRows rows
   /// on (the host chooses per call).

@@ -128,8 +128,11 @@ def DLTile : Pass<"dl-tile", "::mlir::ModuleOp"> {
 
     * `kind`: the loop structure. `matmul_dot` (few rows of `x @ w^T`: dot
       products vectorized along k with `rfactor`, `tile` outputs per task),
-      `matmul_rows` (rows in parallel, `w^T` packed once, columns
-      vectorized), `conv_channel_tiled` (a register tile of `tile[0]`
+      `matmul_tiled` (`tile[0]` columns x `tile[2]` rows of accumulators in
+      registers, `tile[1]` rows per task sharing a packed panel of the
+      right-hand side; `tile[3]` = 1 transposes a `w^T` operand once per
+      call first), `matmul_rows` (rows in parallel, `w^T` packed once,
+      columns vectorized), `conv_channel_tiled` (a register tile of `tile[0]`
       output channels x `tile[1]` row positions kept through the whole
       reduction, as Halide's conv_layer app), `conv_rows` (vectors along
       the row, `tile[0]` channels unrolled), `conv_grad_filter_tiled`,
