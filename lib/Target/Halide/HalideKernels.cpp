@@ -1439,7 +1439,8 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       if (matmulRhsIsView && tileOr(sched, 3, 0))
         parallel(matmulRhs.compute_root(), matmulRhs.args().back());
       H::Func panel = matmulRhs.in(matmulAcc);
-      panel.compute_at(out, t).vectorize(panel.args()[0], V, TS::GuardWithIf);
+      panel.compute_at(out, t);
+      panel.vectorize(panel.args()[0], V, TS::GuardWithIf);
       continue;
     }
     if (kind == "matmul_rows") {
