@@ -6,9 +6,9 @@
 // register tiles of 3 vectors x 4 rows from 4 rows on, 64 rows sharing a
 // packed panel of w^T (784 x 24 floats) in L2.
 // CHECK-LABEL: func.func @dense
-// CHECK: dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 64, 4], vector = 8 : i64}, parallel = true, tile = [8], vector = 8 : i64}}
+// CHECK: dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 1], vector = 8 : i64}, parallel = true, tile = [8], vector = 8 : i64}}
 // AVX512-LABEL: func.func @dense
-// AVX512: kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = false, tile = [48, 64, 4], vector = 16 : i64}, parallel = false, tile = [8], vector = 16 : i64
+// AVX512: kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = false, tile = [48, 64, 4, 1], vector = 16 : i64}, parallel = false, tile = [8], vector = 16 : i64
 // NAIVE-LABEL: func.func @dense
 // NAIVE: dl.schedule = {kind = "pointwise", parallel = true, tile = [], vector = 8 : i64}
 func.func @dense(%x: tensor<?x784xf32>, %w: tensor<128x784xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
@@ -23,8 +23,8 @@ func.func @dense(%x: tensor<?x784xf32>, %w: tensor<128x784xf32>, %b: tensor<128x
 // A static batch of 64 rows goes straight to register tiles, with a plain
 // [K, N] right-hand side too; fewer columns than a vector get rows.
 // CHECK-LABEL: func.func @static_rows
-// CHECK: kind = "matmul_tiled", parallel = true, tile = [24, 64, 4]
-// CHECK: kind = "matmul_tiled", parallel = true, tile = [24, 64, 4]
+// CHECK: kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 1]
+// CHECK: kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 0]
 // CHECK: kind = "matmul_rows"
 func.func @static_rows(%x: tensor<64x784xf32>, %w: tensor<128x784xf32>, %v: tensor<784x128xf32>, %u: tensor<784x4xf32>) -> (tensor<64x128xf32>, tensor<64x128xf32>, tensor<64x4xf32>) {
   %wt = dl.transpose %w [1, 0] : (tensor<128x784xf32>) -> tensor<784x128xf32>
@@ -32,6 +32,19 @@ func.func @static_rows(%x: tensor<64x784xf32>, %w: tensor<128x784xf32>, %v: tens
   %1 = dl.matmul %x, %v : (tensor<64x784xf32>, tensor<784x128xf32>) -> tensor<64x128xf32>
   %2 = dl.matmul %x, %u : (tensor<64x784xf32>, tensor<784x4xf32>) -> tensor<64x4xf32>
   return %0, %1, %2 : tensor<64x128xf32>, tensor<64x128xf32>, tensor<64x4xf32>
+}
+
+// -----
+
+// A large weight (the CNN's fc1, 12.8 MB) is not transposed per call: each
+// task packs its panel from w; fewer rows per task keep the panel and the
+// rows in L2.
+// CHECK-LABEL: func.func @large_dense
+// CHECK: large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 16, 4, 0], vector = 8 : i64}
+func.func @large_dense(%x: tensor<?x3136xf32>, %w: tensor<1024x3136xf32>) -> tensor<?x1024xf32> {
+  %wt = dl.transpose %w [1, 0] : (tensor<1024x3136xf32>) -> tensor<3136x1024xf32>
+  %0 = dl.matmul %x, %wt : (tensor<?x3136xf32>, tensor<3136x1024xf32>) -> tensor<?x1024xf32>
+  return %0 : tensor<?x1024xf32>
 }
 
 // -----
