@@ -12,7 +12,7 @@ dlc is faster).
     torch.mm on OpenBLAS, in GFLOP/s and as a fraction of the machine's
     peak (cores x FMA lanes x 2 x the clock /proc/cpuinfo reports).
   * Ablation: the same model compiled with --no-fusion --no-tiling,
-    --no-tiling, and the default, on every core.
+    --no-tiling, --no-fusion and the default, on every core.
 
 Usage: bench/run.py [--dlc build/bin/dlc] [--work build/bench] [--append-results]
 (bench/run.sh builds dlc first and appends to bench/RESULTS.md.)
@@ -147,6 +147,7 @@ def main():
            "|---|---:|---:|---:|---:|")
     for name, flags in [("no fusion, no tiling", ("--no-fusion", "--no-tiling")),
                         ("fusion, no tiling", ("--no-tiling",)),
+                        ("tiling, no fusion", ("--no-fusion",)),
                         ("fusion + tiling (default)", ())]:
         tag = "ablation-" + ("-".join(f.strip("-") for f in flags) or "default")
         cells = []
