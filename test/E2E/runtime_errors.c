@@ -105,6 +105,32 @@ int main(int argc, char **argv) {
   float loss;
   EXPECT_STATUS(fashion_mlp_loss(m, 3, image, NULL, &loss), DLC_ERROR_INVALID_ARGUMENT, m, "`y` is NULL");
   EXPECT_STATUS(fashion_mlp_loss(m, 3, image, labels, &loss), DLC_ERROR_KERNEL, m, "label 11 is outside [0, 10 )");
+  /* A failed train_step changes no parameter, though the optimizer updates
+     the parameter store in place (dlc does so only after every kernel that
+     can fail on the caller's data). A model of its own, so that the checks
+     below see `m` untouched. */
+  {
+    fashion_mlp_model *t = NULL;
+    EXPECT_STATUS(fashion_mlp_create(&t, 7), DLC_OK, NULL, NULL);
+    float *initial = snapshot(t);
+    EXPECT_STATUS(fashion_mlp_train_step(t, 3, image, labels, &loss), DLC_ERROR_KERNEL, t, "label 11 is outside [0, 10 )");
+    float *now = snapshot(t);
+    if (!same(initial, now)) {
+      fprintf(stderr, "FAIL: a failed train_step changed the parameters\n");
+      ++failures;
+    }
+    free(now);
+    int32_t good[3] = {1, 2, 9};
+    EXPECT_STATUS(fashion_mlp_train_step(t, 3, image, good, &loss), DLC_OK, t, NULL);
+    now = snapshot(t);
+    if (same(initial, now)) {
+      fprintf(stderr, "FAIL: a train_step changed no parameter\n");
+      ++failures;
+    }
+    free(initial);
+    free(now);
+    fashion_mlp_destroy(t);
+  }
   labels[2] = 9;
 
   /* threads */

@@ -170,6 +170,9 @@ private:
   }
 
   LogicalResult planEntry(func::FuncOp fn, Entry &e);
+  /// Optimizer results that may be written straight into the parameter
+  /// they replace (their dl.assign then copies nothing), with its offset.
+  DenseMap<Value, int64_t> inPlaceUpdates(func::FuncOp fn);
   LogicalResult runtimeDims(Entry &e, ValueRange symbols,
                             DenseMap<Value, SmallVector<Value>> &dims);
   Value bytesOf(Value v, DenseMap<Value, SmallVector<Value>> &dims);
@@ -218,6 +221,69 @@ std::string HostBuilder::globalString(StringRef s) {
 // Planning
 //===----------------------------------------------------------------------===//
 
+DenseMap<Value, int64_t> HostBuilder::inPlaceUpdates(func::FuncOp fn) {
+  DenseMap<Value, int64_t> inPlace;
+  Block &body = fn.getBody().front();
+  // A failed call changes no parameter: updates write in place only where
+  // nothing after them can fail on the caller's data (a label check), i.e.
+  // in the tail of optimizer updates and elementwise bookkeeping.
+  Operation *tail = body.getTerminator();
+  for (Operation &op : llvm::reverse(body)) {
+    bool harmless = isa<dl::ParamOp, dl::ConstantOp, dl::AssignOp, dl::ReshapeOp,
+                        func::ReturnOp>(op) ||
+                    dl::isView(&op);
+    if (auto f = dyn_cast<dl::FusionOp>(op)) {
+      Operation *anchor = f.getAnchor();
+      harmless = !anchor || isa<dl::AdamUpdateOp, dl::SGDUpdateOp>(anchor) ||
+                 dl::isElementwise(anchor);
+    }
+    if (!harmless)
+      break;
+    tail = &op;
+  }
+  for (auto assign : body.getOps<dl::AssignOp>()) {
+    Value v = assign.getValue();
+    auto fusion = v.getDefiningOp<dl::FusionOp>();
+    if (!fusion || !v.hasOneUse() || fusion->isBeforeInBlock(tail))
+      continue;
+    // The update's operand that result `r` replaces. Adam's results are
+    // one pipeline whose new parameter reads the new moments' buffers, so
+    // all three may alias their inputs; SGD recomputes the new buffer for
+    // the new parameter, so only the parameter may.
+    unsigned r = cast<OpResult>(v).getResultNumber();
+    Operation *anchor = fusion.getAnchor();
+    if (!anchor || fusion.getYield()->getOperand(r) != anchor->getResult(r))
+      continue;
+    Value source;
+    if (auto adam = dyn_cast<dl::AdamUpdateOp>(anchor))
+      source = r == 0 ? adam.getParam() : r == 1 ? adam.getM() : adam.getV();
+    else if (auto sgd = dyn_cast<dl::SGDUpdateOp>(anchor); sgd && r == 0)
+      source = sgd.getParam();
+    auto param = source ? source.getDefiningOp<dl::ParamOp>() : dl::ParamOp();
+    if (!param || param.getName() != assign.getName())
+      continue;
+    // Every reader of the old value (through views and reshapes) runs no
+    // later than the update.
+    bool readAfter = false;
+    std::function<void(Value)> visit = [&](Value x) {
+      for (Operation *user : x.getUsers()) {
+        Operation *top = body.findAncestorOpInBlock(*user);
+        if (dl::isView(user) || isa<dl::ReshapeOp>(user))
+          for (Value r : user->getResults())
+            visit(r);
+        else if (top != fusion.getOperation() && !top->isBeforeInBlock(fusion))
+          readAfter = true;
+      }
+    };
+    for (auto p : body.getOps<dl::ParamOp>())
+      if (p.getName() == assign.getName())
+        visit(p.getResult());
+    if (!readAfter)
+      inPlace[v] = paramOffsets.at(assign.getName().str());
+  }
+  return inPlace;
+}
+
 LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
   e.fn = fn;
   e.name = fn->getAttrOfType<StringAttr>(dl::DLDialect::kEntryAttrName).str();
@@ -254,6 +320,7 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
       returnedOnce[v] = i;
   }
 
+  DenseMap<Value, int64_t> inPlace = inPlaceUpdates(fn);
   auto newKernel = [&](Kernel k) {
     k.symbol = prefix + "_" + e.name + "_k" + std::to_string(e.kernels.size());
     e.kernels.push_back(std::move(k));
@@ -262,6 +329,8 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
     auto it = returnedOnce.find(v);
     if (it != returnedOnce.end())
       e.storage[v] = Storage{Storage::Output, it->second, {}, {}};
+    else if (auto ip = inPlace.find(v); ip != inPlace.end())
+      e.storage[v] = Storage{Storage::Param, ip->second, {}, {}};
     else
       e.storage[v] = Storage{Storage::Arena, -1, {}, {}};
   };
@@ -314,6 +383,8 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
     if (halide::isViewOp(&op))
       continue;
     if (auto a = dyn_cast<dl::AssignOp>(op)) {
+      if (inPlace.count(a.getValue()))
+        continue; // the update wrote the parameter itself
       Value v = materialize(a.getValue());
       e.assigns.push_back({v, paramOffsets.at(a.getName().str())});
       continue;
