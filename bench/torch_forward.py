@@ -27,6 +27,18 @@ def cnn():
                          nn.Dropout(0.4), nn.Linear(1024, 10))
 
 
+def median_us(step, iterations, warmup=2):
+    """Median wall time of `step()` in microseconds, after `warmup` calls."""
+    times = []
+    for i in range(warmup + iterations):
+        t0 = time.perf_counter()
+        step()
+        if i >= warmup:
+            times.append((time.perf_counter() - t0) * 1e6)
+    times.sort()
+    return times[len(times) // 2]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("model", choices=["mlp", "cnn"])
@@ -37,16 +49,8 @@ def main():
     torch.set_num_threads(args.threads)
     model = (mlp if args.model == "mlp" else cnn)().eval()
     x = torch.rand(args.batch, 28, 28)
-    times = []
     with torch.no_grad():
-        for _ in range(3):
-            model(x)
-        for _ in range(args.iterations):
-            t0 = time.perf_counter()
-            model(x)
-            times.append((time.perf_counter() - t0) * 1e6)
-    times.sort()
-    print(f"median_us {times[len(times) // 2]:.2f}")
+        print(f"median_us {median_us(lambda: model(x), args.iterations, warmup=3):.2f}")
 
 
 if __name__ == "__main__":

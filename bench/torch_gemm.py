@@ -8,9 +8,10 @@ Usage: torch_gemm.py ITERATIONS --threads N
 Prints "median_us <value>".
 """
 import argparse
-import time
 
 import torch
+
+from torch_forward import median_us
 
 
 def main():
@@ -21,14 +22,7 @@ def main():
     torch.set_num_threads(args.threads)
     a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
     c = torch.empty(1024, 1024)
-    times = []
-    for i in range(2 + args.iterations):
-        t0 = time.perf_counter()
-        torch.mm(a, b, out=c)
-        if i >= 2:
-            times.append((time.perf_counter() - t0) * 1e6)
-    times.sort()
-    print(f"median_us {times[len(times) // 2]:.2f}")
+    print(f"median_us {median_us(lambda: torch.mm(a, b, out=c), args.iterations):.2f}")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ Usage: torch_train.py mlp|cnn BATCH ITERATIONS --threads N
 Prints "median_us <value>".
 """
 import argparse
-import time
 
 import torch
 
-from torch_forward import cnn, mlp
+from torch_forward import cnn, median_us, mlp
 
 
 def main():
@@ -27,16 +26,13 @@ def main():
     loss_fn = torch.nn.CrossEntropyLoss()
     x = torch.rand(args.batch, 28, 28)
     y = torch.arange(args.batch) % 10
-    times = []
-    for i in range(2 + args.iterations):
-        t0 = time.perf_counter()
+
+    def step():
         opt.zero_grad()
         loss_fn(model(x), y).backward()
         opt.step()
-        if i >= 2:
-            times.append((time.perf_counter() - t0) * 1e6)
-    times.sort()
-    print(f"median_us {times[len(times) // 2]:.2f}")
+
+    print(f"median_us {median_us(step, args.iterations):.2f}")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,20 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
     return channels % (2 * vectorWidth) == 0 ? 2 * vectorWidth : vectorWidth;
   }
 
+  /// A convolution-shaped anchor with `channels` in the vector lanes and
+  /// rows of `out`: register tiles when the channels fill whole vectors.
+  void convSchedule(Schedule &s, int64_t groups, int64_t channels,
+                    RankedTensorType out) const {
+    if (groups == 1 && channels % vectorWidth == 0 && !out.isDynamicDim(3)) {
+      int64_t ct = channelTile(channels);
+      s.kind = "conv_channel_tiled";
+      s.tile = {ct, Schedule::convRowTile(out.getDimSize(3), ct / vectorWidth)};
+    } else {
+      s.kind = "conv_rows";
+      s.tile = {8};
+    }
+  }
+
   Schedule choose(FusionOp fusion) const {
     Schedule s;
     s.vector = vectorWidth;
@@ -87,17 +101,9 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
       return s;
     }
     if (auto conv = dyn_cast<Conv2DOp>(anchor)) {
-      auto w = typeOf(conv.getFilter());
-      auto out = typeOf(conv.getResult());
-      int64_t O = w.getDimSize(0);
-      if (conv.getGroups() == 1 && O % vectorWidth == 0 && !out.isDynamicDim(3)) {
-        int64_t ct = channelTile(O);
-        s.kind = "conv_channel_tiled";
-        s.tile = {ct, Schedule::convRowTile(out.getDimSize(3), ct / vectorWidth)};
-      } else {
-        s.kind = "conv_rows";
-        s.tile = {8};
-      }
+      // Output channels in the vector lanes, along output rows.
+      convSchedule(s, conv.getGroups(), typeOf(conv.getFilter()).getDimSize(0),
+                   typeOf(conv.getResult()));
       return s;
     }
     if (auto gi = dyn_cast<Conv2DGradInputOp>(anchor)) {
@@ -105,17 +111,9 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
                   llvm::all_of(gi.getDilation(), [](int64_t v) { return v == 1; });
       if (!unit)
         return s; // a gather of taps: pointwise
-      auto w = typeOf(gi.getFilter());
-      auto x = typeOf(gi.getInput());
-      int64_t C = w.getDimSize(1);
-      if (gi.getGroups() == 1 && C % vectorWidth == 0 && !x.isDynamicDim(3)) {
-        int64_t ct = channelTile(C);
-        s.kind = "conv_channel_tiled";
-        s.tile = {ct, Schedule::convRowTile(x.getDimSize(3), ct / vectorWidth)};
-      } else {
-        s.kind = "conv_rows";
-        s.tile = {8};
-      }
+      // A convolution of the cotangent: input channels in the lanes.
+      convSchedule(s, gi.getGroups(), typeOf(gi.getFilter()).getDimSize(1),
+                   typeOf(gi.getInput()));
       return s;
     }
     if (auto gf = dyn_cast<Conv2DGradFilterOp>(anchor)) {
