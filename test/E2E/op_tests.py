@@ -117,6 +117,18 @@ def cases():
                   f"%t = dl.transpose %a1 [1, 0] : (tensor<{m}x{k}xf32>) -> tensor<{k}x{m}xf32>\n"
                   "    %r0 = dl.matmul %a0, %t", lambda a, w: a @ w.T,
                   sig=f"(tensor<?x{k}xf32>, tensor<{k}x{m}xf32>) -> tensor<?x{m}xf32>"))
+    # matmul_tiled's edges: 70 rows (a last task of 6 rows), 25 columns (3
+    # vectors, the last tile shifted in) and a dense layer whose bias and
+    # relu are the epilogue of a 16-column tile over 20 columns (from 4 rows
+    # on; batch 1 takes the dot-product schedule).
+    c.append(Case("matmul_tiled_edges", [("f32", [70, k]), ("f32", [k, 25])],
+                  "dl.matmul %a0, %a1", torch.matmul))
+    c.append(Case("dense_relu_fused", [("f32", ["B", 33]), ("f32", [20, 33]), ("f32", [20])],
+                  "%t = dl.transpose %a1 [1, 0] : (tensor<20x33xf32>) -> tensor<33x20xf32>\n"
+                  "    %m = dl.matmul %a0, %t : (tensor<?x33xf32>, tensor<33x20xf32>) -> tensor<?x20xf32>\n"
+                  "    %z = dl.add %m, %a2 : (tensor<?x20xf32>, tensor<20xf32>) -> tensor<?x20xf32>\n"
+                  "    %r0 = dl.relu %z",
+                  lambda x, w, b: torch.relu(x @ w.T + b), sig="tensor<?x20xf32>"))
     c.append(Case("batch_matmul", [("f32", ["B", a, m, k]), ("f32", ["B", a, k, o])],
                   "dl.batch_matmul %a0, %a1", torch.matmul))
     c.append(Case("batch_matmul_bcast", [("f32", ["B", m, k]), ("f32", [k, o])],
