@@ -105,14 +105,18 @@ def main():
            ", ".join(f"{m} {compile_s[m]:.2f} s" for m in ("mlp", "cnn")), "",
            "| inference | batch | threads | dlc (ms) | PyTorch (ms) | ratio |",
            "|---|---:|---:|---:|---:|---:|")
+    def versus(model, mode, batch, iters, threads):
+        """dlc's and PyTorch's median microseconds for one configuration."""
+        script = "torch_forward.py" if mode == "forward" else "torch_train.py"
+        d = median_us([exes[model], mode, str(batch), str(iters)], env_for(threads))
+        t = median_us([PY, os.path.join(ROOT, "bench", script), model, str(batch),
+                       str(iters), "--threads", str(threads)], env_for(threads))
+        return d, t
+
     for model, batches in [("mlp", (1, 10000)), ("cnn", (1, 64))]:
         for batch in batches:
             for threads in threads_list:
-                iters = 200 if batch == 1 else 20
-                d = median_us([exes[model], "forward", str(batch), str(iters)], env_for(threads))
-                t = median_us([PY, os.path.join(ROOT, "bench", "torch_forward.py"), model,
-                               str(batch), str(iters), "--threads", str(threads)],
-                              env_for(threads))
+                d, t = versus(model, "forward", batch, 200 if batch == 1 else 20, threads)
                 b.emit(f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
                        f"| {t / d:.2f} |")
 
@@ -120,10 +124,7 @@ def main():
            "dlc epoch of 60,000 (s) |", "|---|---:|---:|---:|---:|---:|---:|")
     for model, batch, iters in [("mlp", 32, 300), ("cnn", 64, 10)]:
         for threads in threads_list:
-            d = median_us([exes[model], "train", str(batch), str(iters)], env_for(threads))
-            t = median_us([PY, os.path.join(ROOT, "bench", "torch_train.py"), model,
-                           str(batch), str(iters), "--threads", str(threads)],
-                          env_for(threads))
+            d, t = versus(model, "train", batch, iters, threads)
             b.emit(f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
                    f"| {t / d:.2f} | {d * 1e-6 * 60000 / batch:.1f} |")
 

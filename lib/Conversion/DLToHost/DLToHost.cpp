@@ -334,8 +334,23 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
     else
       e.storage[v] = Storage{Storage::Arena, -1, {}, {}};
   };
+  // A kernel the host calls step by step (dl.lstm, dl.lstm_grad): it reads
+  // every operand from a buffer and writes every result.
+  std::function<Value(Value)> materialize;
+  auto stepKernel = [&](Kernel::Kind kind, Operation &op) {
+    Kernel k;
+    k.kind = kind;
+    k.anchor = &op;
+    for (Value in : op.getOperands())
+      k.inputs.push_back(materialize(in));
+    for (Value r : op.getResults()) {
+      k.outputs.push_back(r);
+      assignResult(r);
+    }
+    newKernel(std::move(k));
+  };
   // Views and aliases of views are materialized on demand by a copy.
-  std::function<Value(Value)> materialize = [&](Value v) -> Value {
+  materialize = [&](Value v) -> Value {
     Operation *def = v.getDefiningOp();
     if (!halide::isViewOp(def) || e.storage.count(v))
       return v;
@@ -403,29 +418,11 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
       for (Value in : op.getOperands().take_front(4))
         fwd.inputs.push_back(materialize(in));
       newKernel(std::move(fwd));
-      Kernel k;
-      k.kind = Kernel::Kind::LSTMGradCell;
-      k.anchor = &op;
-      for (Value in : op.getOperands())
-        k.inputs.push_back(materialize(in));
-      for (Value r : op.getResults()) {
-        k.outputs.push_back(r);
-        assignResult(r);
-      }
-      newKernel(std::move(k));
+      stepKernel(Kernel::Kind::LSTMGradCell, op);
       continue;
     }
-    if (auto lstm = dyn_cast<dl::LSTMOp>(op)) {
-      Kernel k;
-      k.kind = Kernel::Kind::LSTMCell;
-      k.anchor = &op;
-      for (Value in : op.getOperands())
-        k.inputs.push_back(materialize(in));
-      for (Value r : op.getResults()) {
-        k.outputs.push_back(r);
-        assignResult(r);
-      }
-      newKernel(std::move(k));
+    if (isa<dl::LSTMOp>(op)) {
+      stepKernel(Kernel::Kind::LSTMCell, op);
       continue;
     }
     Kernel k;
