@@ -250,10 +250,11 @@ DenseMap<Value, int64_t> HostBuilder::inPlaceUpdates(func::FuncOp fn) {
     // one pipeline whose new parameter reads the new moments' buffers, so
     // all three may alias their inputs; SGD recomputes the new buffer for
     // the new parameter, so only the parameter may.
-    unsigned r = cast<OpResult>(v).getResultNumber();
-    Operation *anchor = fusion.getAnchor();
-    if (!anchor || fusion.getYield()->getOperand(r) != anchor->getResult(r))
+    Value yielded = fusion.getYield()->getOperand(cast<OpResult>(v).getResultNumber());
+    Operation *anchor = yielded.getDefiningOp();
+    if (!anchor || anchor->getParentOp() != fusion)
       continue;
+    unsigned r = cast<OpResult>(yielded).getResultNumber();
     Value source;
     if (auto adam = dyn_cast<dl::AdamUpdateOp>(anchor))
       source = r == 0 ? adam.getParam() : r == 1 ? adam.getM() : adam.getV();

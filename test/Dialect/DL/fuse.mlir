@@ -99,3 +99,35 @@ func.func @two_matmuls(%x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %v: tensor<8x1
   %2 = dl.add %1, %0 : (tensor<4x16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
   return %2 : tensor<4x16xf32>
 }
+
+// -----
+
+// The optimizer's updates of all parameters are one group (one kernel);
+// the earlier update's dl.assigns move after it, in order.
+// CHECK-LABEL: func.func @updates
+// CHECK: %[[U:.*]]:4 = dl.fusion "sgd_update_0" {
+// CHECK-NEXT: %[[P:.*]], %[[Q:.*]] = dl.sgd_update %arg0
+// CHECK-NEXT: %[[R:.*]], %[[S:.*]] = dl.sgd_update %arg3
+// CHECK-NEXT: dl.yield %[[P]], %[[Q]], %[[R]], %[[S]]
+// CHECK-NEXT: } : tensor<4x3xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>
+// CHECK-NEXT: dl.assign @w, %[[U]]#0
+// CHECK-NEXT: dl.assign @w.buf, %[[U]]#1
+// CHECK-NEXT: dl.assign @b, %[[U]]#2
+// SINGLE-LABEL: func.func @updates
+// SINGLE: dl.fusion "sgd_update_0"
+// SINGLE: dl.fusion "sgd_update_1"
+module {
+  dl.parameter @w : tensor<4x3xf32> = zeros
+  dl.parameter @w.buf : tensor<4x3xf32> = zeros non_trainable state
+  dl.parameter @b : tensor<3xf32> = zeros
+  func.func @updates(%w: tensor<4x3xf32>, %gw: tensor<4x3xf32>, %bw: tensor<4x3xf32>,
+                     %b: tensor<3xf32>, %gb: tensor<3xf32>, %bb: tensor<3xf32>,
+                     %lr: tensor<f32>) -> tensor<3xf32> {
+    %w1, %bw1 = dl.sgd_update %w, %gw, %bw, %lr {momentum = 0.9 : f64} : tensor<4x3xf32>, tensor<f32>
+    dl.assign @w, %w1 : tensor<4x3xf32>
+    dl.assign @w.buf, %bw1 : tensor<4x3xf32>
+    %b1, %bb1 = dl.sgd_update %b, %gb, %bb, %lr {momentum = 0.9 : f64} : tensor<3xf32>, tensor<f32>
+    dl.assign @b, %b1 : tensor<3xf32>
+    return %bb1 : tensor<3xf32>
+  }
+}

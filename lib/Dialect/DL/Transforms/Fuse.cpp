@@ -122,6 +122,7 @@ struct DLFusePass : dlc::dl::impl::DLFuseBase<DLFusePass> {
     }
 
     // Build the dl.fusion ops in program order, so that names count up.
+    // (Optimizer updates are merged into one group afterwards.)
     std::map<std::string, int> counts;
     OpBuilder b(&getContext());
     for (Group &g : llvm::reverse(groups)) {
@@ -145,6 +146,62 @@ struct DLFusePass : dlc::dl::impl::DLFuseBase<DLFusePass> {
           return use.getOwner()->getParentOp() != fusion;
         });
     }
+    if (!singletons)
+      for (Block &block : fn.getBody())
+        mergeUpdates(block);
+  }
+
+  /// Horizontal fusion of the optimizer: the update groups of all
+  /// parameters (independent elementwise work) become one group, so one
+  /// kernel updates every parameter. It sits where the last update was;
+  /// the dl.assigns of the earlier ones move after it (they take effect
+  /// when the entry point returns, wherever they stand).
+  void mergeUpdates(Block &block) {
+    SmallVector<FusionOp> updates;
+    for (auto fusion : block.getOps<FusionOp>()) {
+      Block &body = fusion.getBody().front();
+      if (body.getOperations().size() == 2 &&
+          isa<AdamUpdateOp, SGDUpdateOp>(body.front()))
+        updates.push_back(fusion);
+    }
+    if (updates.size() < 2)
+      return;
+    FusionOp last = updates.back();
+    // Only dl.assigns may stand between the updates and need moving.
+    for (FusionOp f : updates)
+      for (Operation *user : f->getUsers())
+        if (user->isBeforeInBlock(last) && !isa<AssignOp>(user))
+          return;
+    SmallVector<Type> types;
+    for (FusionOp f : updates)
+      llvm::append_range(types, f.getResultTypes());
+    OpBuilder b(last);
+    auto merged = b.create<FusionOp>(last.getLoc(), types,
+                                     b.getStringAttr(updates.front().getName()));
+    Block *body = b.createBlock(&merged.getBody());
+    SmallVector<Value> yields;
+    unsigned next = 0;
+    Operation *after = merged; // the moved assigns keep their order
+    for (FusionOp f : updates) {
+      Operation *update = &f.getBody().front().front();
+      update->moveBefore(body, body->end());
+      llvm::append_range(yields, update->getResults());
+      for (Value r : f.getResults()) {
+        Value to = merged.getResult(next++);
+        for (OpOperand &use : llvm::make_early_inc_range(r.getUses())) {
+          Operation *user = use.getOwner();
+          if (user->isBeforeInBlock(merged)) {
+            user->moveAfter(after);
+            after = user;
+          }
+          use.set(to);
+        }
+      }
+    }
+    b.setInsertionPointToEnd(body);
+    b.create<YieldOp>(last.getLoc(), yields);
+    for (FusionOp f : updates)
+      f.erase();
   }
 };
 

@@ -92,7 +92,10 @@ def DLFuse : Pass<"dl-fuse", "::mlir::func::FuncOp"> {
       scaling and, in the backward pass, activation masks are applied to the
       accumulators before they are stored.
 
-    Every other compute op gets a group of its own. Views (transpose,
+    Every other compute op gets a group of its own. Finally the optimizer's
+    updates (dl.adam_update, dl.sgd_update) of all parameters are merged
+    into one group where the last one stood, their dl.assigns moved after
+    it: one kernel updates every parameter. Views (transpose,
     broadcast_to, inference dropout), reshapes, parameters, constants,
     dl.assign and the host-driven dl.lstm / dl.lstm_grad stay outside.
     Groups are named `<anchor>_<n>` in program order.
