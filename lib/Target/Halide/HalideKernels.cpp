@@ -79,7 +79,7 @@ mlir::RankedTensorType tensorType(Value v) {
 class KernelBuilder {
 public:
   KernelBuilder(const Kernel &kernel, const H::Target &target, bool largeBatch)
-      : kernel(kernel), target(target), largeBatch(largeBatch),
+      : kernel(kernel), target(target),
         sched(largeBatch && kernel.schedule.largeBatch ? *kernel.schedule.largeBatch
                                                        : kernel.schedule) {
     vectorWidth = std::max(1, target.natural_vector_size(H::Float(32)));
@@ -91,7 +91,6 @@ public:
 private:
   const Kernel &kernel;
   H::Target target;
-  bool largeBatch;
   /// The schedule this pipeline gets (dl-tile's choice, see Schedule.h).
   const dl::Schedule &sched;
   int vectorWidth;
@@ -116,7 +115,6 @@ private:
   H::RDom gradFilterRn;
   int gradFilterKW = 0, gradFilterChannels = 0;
   bool matmulRhsIsView = false;
-  bool matmulRhsIsTransposed = false;
   std::vector<H::ImageParam> lstmArgs;
   /// The Funcs of every result of a multi-result op, built once.
   llvm::DenseMap<mlir::Operation *, std::vector<Tensor>> multiResults;
@@ -339,8 +337,6 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     matmulAcc = acc;
     matmulK = k;
     matmulRhsIsView = isViewOp(mm.getRhs().getDefiningOp());
-    if (auto tr = mm.getRhs().getDefiningOp<TransposeOp>())
-      matmulRhsIsTransposed = !isViewOp(tr.getInput().getDefiningOp());
     matmulRhs = b.func;
     std::vector<H::Expr> ext = {a.extents[0], b.extents[1]};
     return define(name, ext, type,
