@@ -33,6 +33,7 @@ void dlc::buildKernelPipeline(mlir::OpPassManager &pm,
   pm.addNestedPass<mlir::func::FuncOp>(dl::createDLFuse(fuse));
   dl::DLTileOptions tile;
   tile.vectorWidth = options.vectorWidth;
+  tile.vectorRegisters = options.vectorRegisters;
   tile.cores = options.cores;
   tile.l2Bytes = options.l2Bytes;
   tile.scheduleFile = options.scheduleFile;

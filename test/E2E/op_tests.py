@@ -194,6 +194,12 @@ def cases():
     c.append(Case("conv2d_tiled_wide", [("f32", ["B", 16, h, w]), ("f32", [32, 16, 3, 3])],
                   "dl.conv2d %a0, %a1 strides = [1, 1] padding = [0, 1, 0, 1] dilation = [1, 1] groups = 1",
                   lambda x, w: F.conv2d(x, w, padding=(0, 1)), tol=1e-4))
+    # 20 input channels x 16 output channels x 5 x 5: the filter slice
+    # exceeds a quarter of L1, so dl-tile sums the input channels in blocks
+    # (tile[3]) for the forward pass and the input gradient.
+    c.append(Case("conv2d_tiled_channel_blocks", [("f32", ["B", 20, h, w]), ("f32", [16, 20, 5, 5])],
+                  "dl.conv2d %a0, %a1 strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1",
+                  lambda x, w: F.conv2d(x, w, padding=2), tol=1e-4))
     c.append(Case("conv2d_strided_dilated", [("f32", ["B", 2 * ch, h, w]), ("f32", [2 * o, ch, 3, 2])],
                   "dl.conv2d %a0, %a1 strides = [2, 1] padding = [2, 1, 0, 1] dilation = [2, 1] groups = 2",
                   lambda x, w: F.conv2d(F.pad(x, (1, 1, 2, 0)), w, stride=(2, 1), dilation=(2, 1), groups=2),
@@ -383,7 +389,9 @@ def grad_reference(case, arrays, ct):
     loss = (out * ct_t).sum()
     loss.backward()
     grads = [x.grad.numpy() for x, a in zip(ins, arrays) if a.dtype == np.float32]
-    return [np.array(loss.item(), np.float32)] + grads + [ct_t.grad.numpy()]
+    # The sum itself in float64, so that only dlc's rounding is measured.
+    exact = np.sum(out.detach().numpy().astype(np.float64) * ct)
+    return [np.array(exact, np.float32)] + grads + [ct_t.grad.numpy()]
 
 
 DRIVER = r"""
@@ -491,8 +499,10 @@ def main():
     subprocess.run([args.cc] + args.cflags.split() + ["-I", args.work, drv, obj,
                     "-lpthread", "-ldl", "-lm", "-o", exe], check=True)
 
-    def check(label, which, case, sizes, arrays, expected, tol):
-        """Runs driver case `which` on `arrays`; 1 if any output differs."""
+    def check(label, which, case, sizes, arrays, expected, tol, atols=None):
+        """Runs driver case `which` on `arrays`; 1 if any output differs
+        by more than `tol` (relative and absolute), or than atols[k] where
+        given for output k."""
         argv = [exe, str(which)] + [str(sizes[s]) for s in symbols_of(case)]
         for k, a in enumerate(arrays):
             p = os.path.join(args.work, f"in{k}.bin")
@@ -506,9 +516,13 @@ def main():
             return 1
         for k, e in enumerate(expected):
             got = np.fromfile(os.path.join(args.work, f"out{k}.bin"), e.dtype).reshape(e.shape)
-            if not np.allclose(got, e, rtol=tol, atol=tol):
+            atol = tol if atols is None or atols[k] is None else atols[k]
+            if not np.allclose(got, e, rtol=tol, atol=atol):
                 err = np.max(np.abs(got.astype(np.float64) - e))
-                print(f"FAIL {label} output {k}: max |error| {err:.3g} > {tol:g}")
+                where = np.unravel_index(np.argmax(np.abs(got.astype(np.float64) - e)), e.shape)
+                print(f"FAIL {label} output {k}: max |error| {err:.3g} > {tol:g} at {where} "
+                      f"(got {got[where]:.6g}, expected {e[where]:.6g}; max |expected| "
+                      f"{np.max(np.abs(e)):.3g})")
                 return 1
         print(f"ok   {label}")
         return 0
@@ -529,9 +543,14 @@ def main():
             arrays = sample_inputs(case, sizes)
             out = reference(case, arrays)[0]
             ct = rng.standard_normal(out.shape).astype(np.float32)
+            expected = grad_reference(case, arrays, ct)
+            tol = max(case.tol, GRAD_TOL)
+            # sum(out * ct) cancels: its float32 rounding is bounded by the
+            # sum of the terms' magnitudes, not by the result's.
+            terms = np.sum(np.abs(out.astype(np.float64) * ct))
+            atols = [tol * max(1.0, terms)] + [None] * (len(expected) - 1)
             failures += check(f"grad {case.name} batch={batch}", 1000 + i, case, sizes,
-                              arrays + [ct], grad_reference(case, arrays, ct),
-                              max(case.tol, GRAD_TOL))
+                              arrays + [ct], expected, tol, atols)
     print(f"{len(all_cases)} ops x {len(BATCHES)} batches, {grads} gradients: {failures} failures")
     return 1 if failures else 0
 

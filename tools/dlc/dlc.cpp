@@ -366,6 +366,7 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   target->profile = profile;
   dlc::KernelPipelineOptions kernelOptions;
   kernelOptions.vectorWidth = target->vectorWidth;
+  kernelOptions.vectorRegisters = target->vectorRegisters;
   kernelOptions.cores = target->cores;
   kernelOptions.l2Bytes = target->l2Bytes;
   kernelOptions.scheduleFile = scheduleFile;

@@ -72,13 +72,34 @@ TEST(ScheduleTest, BadValuesSayWhy) {
   EXPECT_NE(error.find("list of integers"), std::string::npos) << error;
 }
 
-TEST(ScheduleTest, ConvRowTilePrefersDivisors) {
-  EXPECT_EQ(Schedule::convRowTile(28, 2), 7); // 14 accumulators
-  EXPECT_EQ(Schedule::convRowTile(14, 2), 7);
-  EXPECT_EQ(Schedule::convRowTile(5, 2), 5); // the whole row
-  EXPECT_EQ(Schedule::convRowTile(30, 2), 6); // no 7 divides 30
-  EXPECT_EQ(Schedule::convRowTile(31, 2), 7); // nothing from 4 to 7 does
-  EXPECT_EQ(Schedule::convRowTile(28, 4), 3); // 4 vectors: 3 positions
+TEST(ScheduleTest, ConvTile) {
+  auto tile = [](int64_t w, int64_t h, int64_t vectors, int64_t regs = 16) {
+    auto t = Schedule::convTile(w, h, vectors, regs);
+    return std::make_pair(t.x, t.y);
+  };
+  using P = std::pair<int64_t, int64_t>;
+  // 2 filter vectors on AVX2: at most 13 accumulators, so 3 x 2 positions
+  // (14 x 14: one shifted column of tiles) rather than the 7 of a row,
+  // which needs 17 registers.
+  EXPECT_EQ(tile(14, 14, 2), P(3, 2));
+  EXPECT_EQ(tile(28, 28, 2), P(6, 1)); // ties go to the longer row
+  // One vector of channels: 14 accumulators, a whole row (rather than the
+  // equally good 7 x 2: longer rows broadcast contiguous inputs).
+  EXPECT_EQ(tile(14, 14, 1), P(14, 1));
+  // 32 registers (AVX-512): 2 vectors x 14 positions, a whole row.
+  EXPECT_EQ(tile(14, 14, 2, 32), P(14, 1));
+  // Tiny outputs: the whole output.
+  EXPECT_EQ(tile(1, 1, 2), P(1, 1));
+  EXPECT_EQ(tile(2, 3, 2), P(2, 3));
+  // Every tile fits the registers and the output.
+  for (int64_t w : {1, 5, 7, 13, 14, 28, 31, 56})
+    for (int64_t h : {1, 3, 14, 28})
+      for (int64_t v : {1, 2, 4}) {
+        auto t = Schedule::convTile(w, h, v);
+        EXPECT_LE(t.x * t.y * v + v + 1, 16) << w << "x" << h << " v" << v;
+        EXPECT_LE(t.x, w);
+        EXPECT_LE(t.y, h);
+      }
 }
 
 } // namespace

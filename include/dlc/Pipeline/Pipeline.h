@@ -34,8 +34,10 @@ void buildTrainingPipeline(mlir::OpPassManager &pm);
 /// What the kernel pipeline needs to know about the target and the user's
 /// choices (dlc's --target, --schedules, --no-fusion, --no-tiling).
 struct KernelPipelineOptions {
-  /// f32 lanes per vector, threads, per-core L2 bytes (TargetSpec).
+  /// f32 lanes per vector, vector registers, threads, per-core L2 bytes
+  /// (TargetSpec).
   int vectorWidth = 8;
+  int vectorRegisters = 16;
   int cores = 2;
   int64_t l2Bytes = 512 * 1024;
   /// JSON schedule overrides (see dl-tile), or empty.

@@ -106,7 +106,7 @@ private:
   /// vector width): the filter with the output's channels innermost, and
   /// the output's static channel count and row width.
   H::Func convFilter;
-  int convChannels = 0, convWidth = 0;
+  int convChannels = 0;
   H::Func gradFilterAcc, gradFilterIn;
   H::RDom gradFilterRp;
   /// Channel-tiled filter gradient: per-batch-element partial sums over
@@ -630,7 +630,6 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       acc(ox, oy, oc, on) += filt(oc, rk.x, rk.y, rk.z) * tap;
       convFilter = filt;
       convChannels = O;
-      convWidth = (int)outType.getDimSize(3);
     } else {
       acc(ox, oy, oc, on) += w({oc, rk.x, rk.y, rk.z}) * tap;
     }
@@ -874,9 +873,9 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         H::Expr tap = gpad(ix + (int)p[1] - rk.z, iy + (int)p[0] - rk.y, o, in);
         auto xType = tensorType(gi.getInput());
         if (sched.kind == "conv_channel_tiled") {
-          if (groups != 1 || xType.isDynamicDim(3))
+          if (groups != 1 || xType.isDynamicDim(2) || xType.isDynamicDim(3))
             throw Unsupported("schedule 'conv_channel_tiled' needs groups = 1 and "
-                              "a static width");
+                              "a static height and width");
           // Input channels become vector lanes (see conv2d).
           H::Func filt("conv_filter_t");
           H::Var fi("fi"), fo("fo"), fy("fy"), fx("fx");
@@ -884,7 +883,6 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
           acc(ix, iy, ic, in) += tap * filt(ic, rk.x, rk.y, rk.z);
           convFilter = filt;
           convChannels = Cg;
-          convWidth = (int)xType.getDimSize(3);
         } else {
           acc(ix, iy, ic, in) += tap * w({o, ic % Cg, rk.y, rk.z});
         }
@@ -1413,18 +1411,37 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .unroll(iii);
       parallel(out, t);
       H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
-      matmulAcc.compute_at(out, ii)
-          .store_in(H::MemoryType::Register)
-          .bound_extent(aj, tx)
-          .bound_extent(ai, ry)
-          .vectorize(aj, V)
-          .unroll(aj)
-          .unroll(ai);
-      matmulAcc.update()
-          .reorder(aj, ai, matmulK.x)
-          .vectorize(aj, V)
-          .unroll(aj)
-          .unroll(ai);
+      int kc = tileOr(sched, 4, 0);
+      if (kc > 0) {
+        // k-blocking (GotoBLAS): the sum runs in kc-long slices, each over
+        // all the task's row blocks, so that the kc x tx slice of the panel
+        // stays in L1 while ty rows of the left-hand side stream through;
+        // the task's accumulators live in a tx x ty tile (L1), held in
+        // registers through each slice.
+        H::RVar ko("ko"), ki("ki");
+        H::Var aio("aio"), aii("aii");
+        matmulAcc.compute_at(out, t).bound_extent(aj, tx).vectorize(aj, V).unroll(aj);
+        matmulAcc.update()
+            .split(matmulK.x, ko, ki, kc, TS::GuardWithIf)
+            .split(ai, aio, aii, ry, TS::GuardWithIf)
+            .reorder(aj, aii, ki, aio, ko)
+            .vectorize(aj, V)
+            .unroll(aj)
+            .unroll(aii);
+      } else {
+        matmulAcc.compute_at(out, ii)
+            .store_in(H::MemoryType::Register)
+            .bound_extent(aj, tx)
+            .bound_extent(ai, ry)
+            .vectorize(aj, V)
+            .unroll(aj)
+            .unroll(ai);
+        matmulAcc.update()
+            .reorder(aj, ai, matmulK.x)
+            .vectorize(aj, V)
+            .unroll(aj)
+            .unroll(ai);
+      }
       // The task's tx-column panel of the right-hand side is packed
       // contiguous first (as BLAS packs B): its rows are then adjacent
       // instead of a full row stride apart, which costs cache sets and TLB
@@ -1525,30 +1542,69 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       // broadcast (Halide's conv_layer app schedules its CPU path alike).
       H::Var ox = vars[0], oy = vars[1], oc = vars[2], on = vars[3];
       int ct = tileOr(sched, 0, convChannels % (2 * V) == 0 ? 2 * V : V);
-      int xt = tileOr(sched, 1, (int)dl::Schedule::convRowTile(convWidth, std::max(1, ct / V)));
-      H::Var oco("oco"), oci("oci"), oxo("oxo"), oxi("oxi"), t("t");
+      // A tile of xt positions x yt rows; both shifted inwards at the
+      // edges, where dl-tile checks the output has that many.
+      int xt = tileOr(sched, 1, 1), yt = tileOr(sched, 2, 1);
+      H::Var oco("oco"), oci("oci"), oxo("oxo"), oxi("oxi"), oyo("oyo"), oyi("oyi"), t("t");
       out.split(oc, oco, oci, ct)
           .split(ox, oxo, oxi, xt, TS::ShiftInwards)
-          .reorder(oci, oxi, oxo, oco, oy, on)
+          .split(oy, oyo, oyi, yt, TS::ShiftInwards)
+          .reorder(oci, oxi, oyi, oxo, oco, oyo, on)
           .vectorize(oci, V)
           .unroll(oci)
           .unroll(oxi)
-          .fuse(oy, on, t);
+          .unroll(oyi)
+          .fuse(oyo, on, t);
       parallel(out, t);
       std::vector<H::Var> av = convAcc.args(); // x, y, c, n
-      convAcc.compute_at(out, oxo)
-          .store_in(H::MemoryType::Stack)
-          .reorder_storage(av[2], av[0], av[1], av[3])
-          .vectorize(av[2], V)
-          .unroll(av[2])
-          .unroll(av[0]);
-      convAcc.update()
-          .reorder(av[2], av[0], convRk.z, convRk.y, convRk.x, av[1], av[3])
-          .vectorize(av[2], V)
-          .unroll(av[2])
-          .unroll(av[0]);
+      int cb = tileOr(sched, 3, 0);
+      if (cb > 0) {
+        // Input channels in blocks of cb, each block over every tile of
+        // the row: the block's filter slice and input rows stay in L1
+        // across the tiles instead of coming from L2 at every step. The
+        // accumulators of the ct channels x W x yt outputs live in a
+        // stack buffer (L1), in registers through each tile's block.
+        H::RVar cio("cio"), cii("cii");
+        H::Var axo("axo"), axi("axi");
+        convAcc.compute_at(out, oco)
+            .store_in(H::MemoryType::Stack)
+            .reorder_storage(av[2], av[0], av[1], av[3])
+            .vectorize(av[2], V)
+            .unroll(av[2]);
+        convAcc.update()
+            .split(convRk.x, cio, cii, cb, TS::GuardWithIf)
+            .split(av[0], axo, axi, xt, TS::GuardWithIf)
+            .reorder(av[2], axi, av[1], cii, convRk.z, convRk.y, axo, cio, av[3])
+            .vectorize(av[2], V)
+            .unroll(av[2])
+            .unroll(axi)
+            .unroll(av[1]);
+      } else {
+        convAcc.compute_at(out, oxo)
+            .store_in(H::MemoryType::Stack)
+            .reorder_storage(av[2], av[0], av[1], av[3])
+            .vectorize(av[2], V)
+            .unroll(av[2])
+            .unroll(av[0])
+            .unroll(av[1]);
+        // Input channels innermost: consecutive steps broadcast from
+        // different planes, so LLVM finds no broadcast to keep live
+        // across steps (as it did with kx innermost, spilling
+        // accumulators).
+        convAcc.update()
+            .reorder(av[2], av[0], av[1], convRk.x, convRk.z, convRk.y, av[3])
+            .vectorize(av[2], V)
+            .unroll(av[2])
+            .unroll(av[0])
+            .unroll(av[1]);
+      }
       std::vector<H::Var> fv = convFilter.args();
-      convFilter.compute_root().vectorize(fv[0], V);
+      // Stored in the order the reduction walks it (kx fastest after the
+      // channels), so each step's filter vectors follow the last ones
+      // instead of lying O x C x KH floats away.
+      convFilter.compute_root()
+          .reorder_storage(fv[0], fv[1], fv[3], fv[2])
+          .vectorize(fv[0], V);
       std::vector<H::Var> iv = convIn.args();
       parallel(convIn.compute_root(), iv[3]);
       convIn.vectorize(iv[0], V, TS::GuardWithIf);

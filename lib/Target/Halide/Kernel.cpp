@@ -112,6 +112,7 @@ FailureOr<TargetSpec> resolveTarget(llvm::StringRef name, std::string &error) {
     spec.halideTarget = "host";
     llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
     spec.vectorWidth = host.lookup("avx512f") ? 16 : host.lookup("avx") ? 8 : 4;
+    spec.vectorRegisters = host.lookup("avx512f") || spec.triple.find("aarch64") == 0 ? 32 : 16;
     spec.cores = std::max(1u, llvm::hardware_concurrency().compute_thread_count());
     // Linux reports the per-core L2 size as e.g. "512K".
     if (auto size = llvm::MemoryBuffer::getFile(
@@ -130,6 +131,7 @@ FailureOr<TargetSpec> resolveTarget(llvm::StringRef name, std::string &error) {
     spec.triple = "x86_64-unknown-linux-gnu";
     spec.cpu = "skylake-avx512";
     spec.vectorWidth = 16;
+    spec.vectorRegisters = 32;
     spec.l2Bytes = 1 << 20;
     spec.halideTarget =
         "x86-64-linux-avx-avx2-f16c-fma-sse41-avx512-avx512_skylake";
@@ -137,6 +139,7 @@ FailureOr<TargetSpec> resolveTarget(llvm::StringRef name, std::string &error) {
     spec.triple = "aarch64-unknown-linux-gnu";
     spec.cpu = "generic";
     spec.vectorWidth = 4;
+    spec.vectorRegisters = 32;
     spec.halideTarget = "arm-64-linux";
   } else {
     error = "unknown target '" + name.str() +

@@ -1,5 +1,5 @@
 // RUN: dlc-opt %s -dl-fuse -dl-tile -split-input-file | FileCheck %s
-// RUN: dlc-opt %s -dl-fuse "-dl-tile=vector-width=16 cores=1" -split-input-file | FileCheck %s --check-prefix=AVX512
+// RUN: dlc-opt %s -dl-fuse "-dl-tile=vector-width=16 vector-registers=32 cores=1" -split-input-file | FileCheck %s --check-prefix=AVX512
 // RUN: dlc-opt %s -dl-fuse -dl-tile=naive -split-input-file | FileCheck %s --check-prefix=NAIVE
 
 // A dense layer with a run-time batch: dot products for few rows, and
@@ -50,17 +50,35 @@ func.func @large_dense(%x: tensor<?x3136xf32>, %w: tensor<1024x3136xf32>) -> ten
 // -----
 
 // Convolutions: 32 output channels are 2 vectors of 8 (1 of 16 on
-// AVX-512) by 7 row positions (28 = 4 x 7); 12 channels fit no vector
-// multiple and get the row schedule.
+// AVX-512). With 16 registers, 2 filter vectors and a broadcast leave 13
+// for accumulators: 6 positions of a row (28 = 5 x 6 less a shifted tile),
+// not 7 (17 registers, a spill per step); with 32, 14 positions (half a
+// row). 12 channels fit no vector multiple and get the row schedule.
 // CHECK-LABEL: func.func @convs
-// CHECK: dl.fusion "conv2d_0" attributes {dl.schedule = {kind = "conv_channel_tiled", parallel = true, tile = [16, 7], vector = 8 : i64}}
+// CHECK: dl.fusion "conv2d_0" attributes {dl.schedule = {kind = "conv_channel_tiled", parallel = true, tile = [16, 6, 1], vector = 8 : i64}}
 // CHECK: dl.fusion "conv2d_1" attributes {dl.schedule = {kind = "conv_rows", parallel = true, tile = [8], vector = 8 : i64}}
 // AVX512-LABEL: func.func @convs
-// AVX512: kind = "conv_channel_tiled", parallel = false, tile = [32, 7], vector = 16 : i64
+// AVX512: kind = "conv_channel_tiled", parallel = false, tile = [32, 14, 1], vector = 16 : i64
 func.func @convs(%x: tensor<?x1x28x28xf32>, %w: tensor<32x1x5x5xf32>, %v: tensor<12x1x3x3xf32>) -> (tensor<?x32x28x28xf32>, tensor<?x12x26x26xf32>) {
   %0 = dl.conv2d %x, %w strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1 : (tensor<?x1x28x28xf32>, tensor<32x1x5x5xf32>) -> tensor<?x32x28x28xf32>
   %1 = dl.conv2d %x, %v strides = [1, 1] padding = [0, 0, 0, 0] dilation = [1, 1] groups = 1 : (tensor<?x1x28x28xf32>, tensor<12x1x3x3xf32>) -> tensor<?x12x26x26xf32>
   return %0, %1 : tensor<?x32x28x28xf32>, tensor<?x12x26x26xf32>
+}
+
+// -----
+
+// The CNN's second convolution (32 -> 64 channels, 5 x 5, 14 x 14): 3 x 2
+// positions per tile, and a tile's filter slice (16 x 32 x 5 x 5 floats,
+// 51 KB) exceeds L1, so the input channels go in blocks of 4 (tile[3])
+// whose slice and input rows fit a quarter of L1. Its input gradient is
+// the same shape of problem with the roles of the channels swapped.
+// CHECK-LABEL: func.func @conv_blocks
+// CHECK: dl.fusion "conv2d_0" attributes {dl.schedule = {kind = "conv_channel_tiled", parallel = true, tile = [16, 3, 2, 4], vector = 8 : i64}}
+// CHECK: dl.fusion "conv2d_grad_input_0" attributes {dl.schedule = {kind = "conv_channel_tiled", parallel = true, tile = [16, 3, 2, 4], vector = 8 : i64}}
+func.func @conv_blocks(%x: tensor<?x32x14x14xf32>, %w: tensor<64x32x5x5xf32>, %g: tensor<?x64x14x14xf32>) -> (tensor<?x64x14x14xf32>, tensor<?x32x14x14xf32>) {
+  %0 = dl.conv2d %x, %w strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1 : (tensor<?x32x14x14xf32>, tensor<64x32x5x5xf32>) -> tensor<?x64x14x14xf32>
+  %1 = dl.conv2d_grad_input %g, %w, %x strides = [1, 1] padding = [2, 2, 2, 2] dilation = [1, 1] groups = 1 : (tensor<?x64x14x14xf32>, tensor<64x32x5x5xf32>, tensor<?x32x14x14xf32>) -> tensor<?x32x14x14xf32>
+  return %0, %1 : tensor<?x64x14x14xf32>, tensor<?x32x14x14xf32>
 }
 
 // -----

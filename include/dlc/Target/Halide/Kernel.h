@@ -109,8 +109,9 @@ struct TargetSpec {
   std::string cpu;
   std::string features;
   /// What schedules are chosen for (dl-tile): f32 lanes of the widest
-  /// vectors, threads, per-core L2 cache bytes.
+  /// vectors, vector registers, threads, per-core L2 cache bytes.
   int vectorWidth = 8;
+  int vectorRegisters = 16;
   int cores = 2;
   int64_t l2Bytes = 512 * 1024;
   /// Compile kernels with Halide's profiler: at exit, the program prints

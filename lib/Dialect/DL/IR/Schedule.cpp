@@ -17,14 +17,29 @@ llvm::ArrayRef<llvm::StringRef> Schedule::kinds() {
   return names;
 }
 
-int64_t Schedule::convRowTile(int64_t width, int64_t vectors) {
-  int64_t most = std::min<int64_t>(7, std::max<int64_t>(1, 14 / vectors));
-  if (width <= most)
-    return width;
-  for (int64_t t = most; t >= 4; --t)
-    if (width % t == 0)
-      return t;
-  return most;
+Schedule::ConvTile Schedule::convTile(int64_t width, int64_t height,
+                                      int64_t vectors, int64_t registers) {
+  int64_t most = std::max<int64_t>(1, registers - vectors - 1);
+  auto computed = [](int64_t n, int64_t t) { return (n + t - 1) / t * t; };
+  ConvTile best{1, 1};
+  double bestCost = 0;
+  for (int64_t y = 1; y <= height; ++y)
+    for (int64_t x = 1; x <= width && x * y * vectors <= most; ++x) {
+      int64_t acc = x * y * vectors, loads = vectors + x * y;
+      double waste = double(computed(width, x) * computed(height, y)) /
+                     double(width * height);
+      double cost = waste * double(std::max({acc, loads, int64_t(10)})) / double(acc);
+      // Ties go to more accumulators, then to longer rows (contiguous
+      // broadcasts).
+      if (bestCost == 0 || cost < bestCost - 1e-9 ||
+          (cost < bestCost + 1e-9 &&
+           (acc > best.x * best.y * vectors ||
+            (acc == best.x * best.y * vectors && x > best.x)))) {
+        best = {x, y};
+        bestCost = cost;
+      }
+    }
+  return best;
 }
 
 static bool checkValues(const Schedule &s, std::string &error) {

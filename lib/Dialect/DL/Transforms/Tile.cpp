@@ -27,6 +27,9 @@ namespace {
 
 /// Rows from which the host runs a matmul's large-batch schedule.
 constexpr int64_t kRowsForPacking = Schedule::kLargeBatchRows;
+/// L1 data cache bytes: 32 KiB on every x86-64 core since Haswell and the
+/// smallest of the arm64 cores dlc targets.
+constexpr int64_t kL1Bytes = 32 * 1024;
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
@@ -40,13 +43,30 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
   }
 
   /// A convolution-shaped anchor with `channels` in the vector lanes and
-  /// rows of `out`: register tiles when the channels fill whole vectors.
-  void convSchedule(Schedule &s, int64_t groups, int64_t channels,
+  /// rows of `out`, summing over `reduced` channels x a KH x KW window of an
+  /// input `inWidth` wide: register tiles when the channels fill whole
+  /// vectors (see Schedule::convTile). When a tile's filter slice (ct
+  /// channels x reduced x KH x KW) and input rows exceed a quarter of L1,
+  /// the reduced channels go in blocks that fit (tile[3]): each block then
+  /// serves every tile of the row from L1.
+  void convSchedule(Schedule &s, int64_t groups, int64_t channels, int64_t reduced,
+                    int64_t kh, int64_t kw, int64_t inWidth,
                     RankedTensorType out) const {
-    if (groups == 1 && channels % vectorWidth == 0 && !out.isDynamicDim(3)) {
+    if (groups == 1 && channels % vectorWidth == 0 && !out.isDynamicDim(2) &&
+        !out.isDynamicDim(3)) {
       int64_t ct = channelTile(channels);
       s.kind = "conv_channel_tiled";
-      s.tile = {ct, Schedule::convRowTile(out.getDimSize(3), ct / vectorWidth)};
+      auto t = Schedule::convTile(out.getDimSize(3), out.getDimSize(2), ct / vectorWidth,
+                                  vectorRegisters);
+      s.tile = {ct, t.x, t.y};
+      int64_t perChannel = 4 * (ct * kh * kw + (t.y + kh - 1) * inWidth);
+      int64_t cb = reduced;
+      while (cb > 1 && cb * perChannel > kL1Bytes / 4)
+        --cb;
+      while (cb > 1 && reduced % cb != 0)
+        --cb;
+      if (cb < reduced)
+        s.tile.push_back(cb);
     } else {
       s.kind = "conv_rows";
       s.tile = {8};
@@ -102,7 +122,10 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
     }
     if (auto conv = dyn_cast<Conv2DOp>(anchor)) {
       // Output channels in the vector lanes, along output rows.
-      convSchedule(s, conv.getGroups(), typeOf(conv.getFilter()).getDimSize(0),
+      auto w = typeOf(conv.getFilter());
+      auto x = typeOf(conv.getInput());
+      convSchedule(s, conv.getGroups(), w.getDimSize(0), w.getDimSize(1), w.getDimSize(2),
+                   w.getDimSize(3), x.isDynamicDim(3) ? 1 : x.getDimSize(3),
                    typeOf(conv.getResult()));
       return s;
     }
@@ -112,7 +135,10 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
       if (!unit)
         return s; // a gather of taps: pointwise
       // A convolution of the cotangent: input channels in the lanes.
-      convSchedule(s, gi.getGroups(), typeOf(gi.getFilter()).getDimSize(1),
+      auto w = typeOf(gi.getFilter());
+      auto g = typeOf(gi.getGrad());
+      convSchedule(s, gi.getGroups(), w.getDimSize(1), w.getDimSize(0) / gi.getGroups(),
+                   w.getDimSize(2), w.getDimSize(3), g.isDynamicDim(3) ? 1 : g.getDimSize(3),
                    typeOf(gi.getInput()));
       return s;
     }

@@ -43,11 +43,20 @@ struct Schedule {
   /// Every kind dl-tile and the Halide emitter know.
   static llvm::ArrayRef<llvm::StringRef> kinds();
 
-  /// Positions along a row in a conv register tile with `vectors` vectors
-  /// of channels per position: at most 14 accumulators (of 16 vector
-  /// registers, beside a filter vector and a broadcast input), at most 7
-  /// positions, preferably a divisor of `width` so no tile is ragged.
-  static int64_t convRowTile(int64_t width, int64_t vectors);
+  /// A conv register tile: {positions along a row, rows} for an output of
+  /// `width` x `height` with `vectors` vectors of channels per position.
+  /// Every accumulator, the step's `vectors` filter vectors and one
+  /// broadcast input must fit `registers` vector registers (a spill in the
+  /// inner loop costs more than a smaller tile). Among those tiles it takes
+  /// the one with the least estimated time: positions computed twice by a
+  /// shifted last tile, and steps bound by loads (filter vectors plus one
+  /// broadcast per position) or by FMA latency (fewer than 10 independent
+  /// accumulators leave the two FMA pipes idle).
+  struct ConvTile {
+    int64_t x, y;
+  };
+  static ConvTile convTile(int64_t width, int64_t height, int64_t vectors,
+                           int64_t registers = 16);
 
   mlir::DictionaryAttr toAttr(mlir::MLIRContext *ctx) const;
   /// Reads `attr`; on a bad key or value, returns false and says why.

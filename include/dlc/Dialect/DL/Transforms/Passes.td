@@ -162,6 +162,8 @@ def DLTile : Pass<"dl-tile", "::mlir::ModuleOp"> {
   let options = [
     Option<"vectorWidth", "vector-width", "int", /*default=*/"8",
            "f32 lanes of the target's widest vectors">,
+    Option<"vectorRegisters", "vector-registers", "int", /*default=*/"16",
+           "the target's vector registers (16 for AVX2, 32 for AVX-512 and NEON)">,
     Option<"cores", "cores", "int", /*default=*/"2",
            "threads the kernels run on">,
     Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"524288",
