@@ -207,6 +207,17 @@ def cases():
     c.append(Case("max_pool2d", [("f32", ["B", ch, h, w])],
                   "dl.max_pool2d %a0 kernel = [3, 2] strides = [2, 2] padding = [1, 1, 1, 1]",
                   lambda x: F.max_pool2d(x, (3, 2), (2, 2), (1, 1))))
+    # Windows that tile the input (stride = window): the gradient is a
+    # select per input; odd sizes leave rows and columns in no window.
+    c.append(Case("max_pool2d_tiling", [("f32", ["B", ch, h, w])],
+                  "dl.max_pool2d %a0 kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0]",
+                  lambda x: F.max_pool2d(x, 2, 2)))
+    c.append(Case("max_pool2d_tiling_padded", [("f32", ["B", ch, h, w])],
+                  "dl.max_pool2d %a0 kernel = [2, 3] strides = [2, 3] padding = [1, 1, 1, 1]",
+                  lambda x: F.max_pool2d(x, (2, 3), (2, 3), (1, 1))))
+    c.append(Case("avg_pool2d_tiling_padded", [("f32", ["B", ch, h, w])],
+                  "dl.avg_pool2d %a0 kernel = [3, 2] strides = [3, 2] padding = [1, 1, 1, 1] count_include_pad",
+                  lambda x: F.avg_pool2d(x, (3, 2), (3, 2), (1, 1), count_include_pad=True)))
     c.append(Case("avg_pool2d", [("f32", ["B", ch, h, w])],
                   "dl.avg_pool2d %a0 kernel = [3, 3] strides = [2, 2] padding = [1, 1, 1, 1]",
                   lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)))

@@ -987,6 +987,34 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       best.compute_root().parallel(n);
     }
     bool includePad = op->hasAttr("count_include_pad");
+    auto count = [&](H::Expr cy, H::Expr cx) {
+      H::Expr y0 = cy * (int)st[0] - (int)p[0], x0 = cx * (int)st[1] - (int)p[1];
+      if (includePad)
+        return (H::min(y0 + KH, x.extents[2] + (int)p[2]) - y0) *
+               (H::min(x0 + KW, x.extents[3] + (int)p[3]) - x0);
+      return (H::min(y0 + KH, x.extents[2]) - H::max(y0, 0)) *
+             (H::min(x0 + KW, x.extents[3]) - H::max(x0, 0));
+    };
+    if (st[0] == KH && st[1] == KW) {
+      // Windows that tile the input (2 x 2, stride 2): each input lies in
+      // at most one window, so its gradient is a select, with no sum over
+      // the windows that might hold it (and no division by a variable).
+      return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
+        H::Expr nn = idx[0], cc = idx[1];
+        H::Expr ty = idx[2] + (int)p[0], tx = idx[3] + (int)p[1];
+        H::Expr wy = ty / KH, wx = tx / KW;
+        H::Expr valid = wy < OH && wx < OW;
+        H::Expr cy = H::min(wy, OH - 1), cx = H::min(wx, OW - 1);
+        H::Expr gv = g({nn, cc, cy, cx});
+        H::Expr zero = H::Internal::make_zero(type);
+        if (isMax) {
+          H::Tuple am = best(cx, cy, cc, nn);
+          H::Expr take = valid && H::Expr(am[0]) == tx - wx * KW && H::Expr(am[1]) == ty - wy * KH;
+          return H::select(take, gv, zero);
+        }
+        return H::select(valid, gv / H::cast(type, H::max(count(cy, cx), 1)), zero);
+      });
+    }
     H::RDom rk(0, KW, 0, KH, "rk");
     return define(name, x.extents, type, [&](const std::vector<H::Expr> &idx) {
       H::Expr nn = idx[0], cc = idx[1], y = idx[2], xx = idx[3];
@@ -1002,15 +1030,7 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         take = valid && H::Expr(am[0]) == rk.x && H::Expr(am[1]) == rk.y;
         return H::sum(H::select(take, gv, H::Internal::make_zero(type)));
       }
-      H::Expr y0 = cy * (int)st[0] - (int)p[0], x0 = cx * (int)st[1] - (int)p[1];
-      H::Expr count;
-      if (includePad)
-        count = (H::min(y0 + KH, x.extents[2] + (int)p[2]) - y0) *
-                (H::min(x0 + KW, x.extents[3] + (int)p[3]) - x0);
-      else
-        count = (H::min(y0 + KH, x.extents[2]) - H::max(y0, 0)) *
-                (H::min(x0 + KW, x.extents[3]) - H::max(x0, 0));
-      return H::sum(H::select(valid, gv / H::cast(type, H::max(count, 1)),
+      return H::sum(H::select(valid, gv / H::cast(type, H::max(count(cy, cx), 1)),
                               H::Internal::make_zero(type)));
     });
   }

@@ -37,10 +37,9 @@ func.func @static_rows(%x: tensor<64x784xf32>, %w: tensor<128x784xf32>, %v: tens
 // -----
 
 // A large weight (the CNN's fc1, 12.8 MB) is not transposed per call: each
-// task packs its panel from w; fewer rows per task keep the panel and the
-// rows in L2.
+// task packs its panel from w, once for 64 rows.
 // CHECK-LABEL: func.func @large_dense
-// CHECK: large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 16, 4, 0], vector = 8 : i64}
+// CHECK: large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 0], vector = 8 : i64}
 func.func @large_dense(%x: tensor<?x3136xf32>, %w: tensor<1024x3136xf32>) -> tensor<?x1024xf32> {
   %wt = dl.transpose %w [1, 0] : (tensor<1024x3136xf32>) -> tensor<3136x1024xf32>
   %0 = dl.matmul %x, %wt : (tensor<?x3136xf32>, tensor<3136x1024xf32>) -> tensor<?x1024xf32>
