@@ -123,6 +123,10 @@ def cases():
     # on; batch 1 takes the dot-product schedule).
     c.append(Case("matmul_tiled_edges", [("f32", [70, k]), ("f32", [k, 25])],
                   "dl.matmul %a0, %a1", torch.matmul))
+    # Tiles of 2 vectors x 6 rows above (25 columns), of 3 vectors x 4 rows
+    # here (47 columns); both with a shifted last tile each way.
+    c.append(Case("matmul_tiled_edges_wide", [("f32", [70, k]), ("f32", [k, 47])],
+                  "dl.matmul %a0, %a1", torch.matmul))
     c.append(Case("dense_relu_fused", [("f32", ["B", 33]), ("f32", [20, 33]), ("f32", [20])],
                   "%t = dl.transpose %a1 [1, 0] : (tensor<20x33xf32>) -> tensor<33x20xf32>\n"
                   "    %m = dl.matmul %a0, %t : (tensor<?x33xf32>, tensor<33x20xf32>) -> tensor<?x20xf32>\n"

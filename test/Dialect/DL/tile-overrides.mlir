@@ -5,7 +5,7 @@
 
 // The override replaces the keys it names and keeps the others (here the
 // large-batch schedule).
-// CHECK: dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_rows", large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 1], vector = 8 : i64}, parallel = false, tile = [], vector = 8 : i64}}
+// CHECK: dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_rows", large_batch = {kind = "matmul_tiled", parallel = true, tile = [16, 64, 6, 1], vector = 8 : i64}, parallel = false, tile = [], vector = 8 : i64}}
 // CHECK: dl.fusion "conv2d_0" attributes {dl.schedule = {kind = "conv_channel_tiled", parallel = true, tile = [8, 4], vector = 8 : i64}}
 
 // RUN: not dlc-opt %t/model.mlir -dl-fuse -dl-tile=schedule-file=%t/kind.json 2>&1 | FileCheck %s --check-prefix=KIND

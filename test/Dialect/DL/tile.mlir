@@ -3,12 +3,13 @@
 // RUN: dlc-opt %s -dl-fuse -dl-tile=naive -split-input-file | FileCheck %s --check-prefix=NAIVE
 
 // A dense layer with a run-time batch: dot products for few rows, and
-// register tiles of 3 vectors x 4 rows from 4 rows on, 64 rows sharing a
-// packed panel of w^T (784 x 24 floats) in L2.
+// register tiles from 6 rows on, 64 rows sharing a packed panel of w^T in
+// L2. 128 columns take tiles of 2 vectors x 6 rows (3 vectors would
+// compute 144 columns).
 // CHECK-LABEL: func.func @dense
-// CHECK: dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 1], vector = 8 : i64}, parallel = true, tile = [8], vector = 8 : i64}}
+// CHECK: dl.fusion "matmul_0" attributes {dl.schedule = {kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = true, tile = [16, 64, 6, 1], vector = 8 : i64}, parallel = true, tile = [8], vector = 8 : i64}}
 // AVX512-LABEL: func.func @dense
-// AVX512: kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = false, tile = [48, 64, 4, 1], vector = 16 : i64}, parallel = false, tile = [8], vector = 16 : i64
+// AVX512: kind = "matmul_dot", large_batch = {kind = "matmul_tiled", parallel = false, tile = [32, 64, 6, 1], vector = 16 : i64}, parallel = false, tile = [8], vector = 16 : i64
 // NAIVE-LABEL: func.func @dense
 // NAIVE: dl.schedule = {kind = "pointwise", parallel = true, tile = [], vector = 8 : i64}
 func.func @dense(%x: tensor<?x784xf32>, %w: tensor<128x784xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
@@ -23,8 +24,8 @@ func.func @dense(%x: tensor<?x784xf32>, %w: tensor<128x784xf32>, %b: tensor<128x
 // A static batch of 64 rows goes straight to register tiles, with a plain
 // [K, N] right-hand side too; fewer columns than a vector get rows.
 // CHECK-LABEL: func.func @static_rows
-// CHECK: kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 1]
-// CHECK: kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 0]
+// CHECK: kind = "matmul_tiled", parallel = true, tile = [16, 64, 6, 1]
+// CHECK: kind = "matmul_tiled", parallel = true, tile = [16, 64, 6, 0]
 // CHECK: kind = "matmul_rows"
 func.func @static_rows(%x: tensor<64x784xf32>, %w: tensor<128x784xf32>, %v: tensor<784x128xf32>, %u: tensor<784x4xf32>) -> (tensor<64x128xf32>, tensor<64x128xf32>, tensor<64x4xf32>) {
   %wt = dl.transpose %w [1, 0] : (tensor<128x784xf32>) -> tensor<784x128xf32>
@@ -37,7 +38,8 @@ func.func @static_rows(%x: tensor<64x784xf32>, %w: tensor<128x784xf32>, %v: tens
 // -----
 
 // A large weight (the CNN's fc1, 12.8 MB) is not transposed per call: each
-// task packs its panel from w, once for 64 rows.
+// task packs its panel from w, once for 64 rows. 1024 columns take tiles
+// of 3 vectors x 4 rows (the last one shifted by 8 columns).
 // CHECK-LABEL: func.func @large_dense
 // CHECK: large_batch = {kind = "matmul_tiled", parallel = true, tile = [24, 64, 4, 0], vector = 8 : i64}
 func.func @large_dense(%x: tensor<?x3136xf32>, %w: tensor<1024x3136xf32>) -> tensor<?x1024xf32> {

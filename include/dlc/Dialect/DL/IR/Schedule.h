@@ -38,7 +38,7 @@ struct Schedule {
   /// A matmul with run-time rows: the schedule from kLargeBatchRows rows
   /// on (the host chooses per call).
   std::shared_ptr<Schedule> largeBatch;
-  static constexpr int64_t kLargeBatchRows = 4;
+  static constexpr int64_t kLargeBatchRows = 6;
 
   /// Every kind dl-tile and the Halide emitter know.
   static llvm::ArrayRef<llvm::StringRef> kinds();
