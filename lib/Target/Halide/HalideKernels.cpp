@@ -1431,37 +1431,18 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
           .unroll(iii);
       parallel(out, t);
       H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
-      int kc = tileOr(sched, 4, 0);
-      if (kc > 0) {
-        // k-blocking (GotoBLAS): the sum runs in kc-long slices, each over
-        // all the task's row blocks, so that the kc x tx slice of the panel
-        // stays in L1 while ty rows of the left-hand side stream through;
-        // the task's accumulators live in a tx x ty tile (L1), held in
-        // registers through each slice.
-        H::RVar ko("ko"), ki("ki");
-        H::Var aio("aio"), aii("aii");
-        matmulAcc.compute_at(out, t).bound_extent(aj, tx).vectorize(aj, V).unroll(aj);
-        matmulAcc.update()
-            .split(matmulK.x, ko, ki, kc, TS::GuardWithIf)
-            .split(ai, aio, aii, ry, TS::GuardWithIf)
-            .reorder(aj, aii, ki, aio, ko)
-            .vectorize(aj, V)
-            .unroll(aj)
-            .unroll(aii);
-      } else {
-        matmulAcc.compute_at(out, ii)
-            .store_in(H::MemoryType::Register)
-            .bound_extent(aj, tx)
-            .bound_extent(ai, ry)
-            .vectorize(aj, V)
-            .unroll(aj)
-            .unroll(ai);
-        matmulAcc.update()
-            .reorder(aj, ai, matmulK.x)
-            .vectorize(aj, V)
-            .unroll(aj)
-            .unroll(ai);
-      }
+      matmulAcc.compute_at(out, ii)
+          .store_in(H::MemoryType::Register)
+          .bound_extent(aj, tx)
+          .bound_extent(ai, ry)
+          .vectorize(aj, V)
+          .unroll(aj)
+          .unroll(ai);
+      matmulAcc.update()
+          .reorder(aj, ai, matmulK.x)
+          .vectorize(aj, V)
+          .unroll(aj)
+          .unroll(ai);
       // The task's tx-column panel of the right-hand side is packed
       // contiguous first (as BLAS packs B): its rows are then adjacent
       // instead of a full row stride apart, which costs cache sets and TLB
