@@ -104,7 +104,7 @@ private:
   H::RDom matmulK, convRk;
   /// Channel-tiled convolutions (groups == 1, channels a multiple of the
   /// vector width): the filter with the output's channels innermost, and
-  /// the output's static channel count and row width.
+  /// the output's static channel count.
   H::Func convFilter;
   int convChannels = 0;
   H::Func gradFilterAcc, gradFilterIn;
@@ -1353,9 +1353,6 @@ void KernelBuilder::lowerLSTMGradCell(std::vector<H::Func> &outputs) {
   outputs = {dx, dhPrev, dcPrev, dwihNew, dwhhNew, dbNew};
 }
 
-/// Positions along an output row per register tile: a divisor of the
-/// row when one is large enough (no overlap), at most 14 accumulator
-/// vectors in all (AVX2 has 16 registers; two hold filter vectors).
 /// Tile size `i` of the schedule, or `otherwise` when it gives none (or 0).
 static int tileOr(const dl::Schedule &s, size_t i, int otherwise) {
   return i < s.tile.size() && s.tile[i] > 0 ? (int)s.tile[i] : otherwise;
