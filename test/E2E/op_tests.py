@@ -117,10 +117,11 @@ def cases():
                   f"%t = dl.transpose %a1 [1, 0] : (tensor<{m}x{k}xf32>) -> tensor<{k}x{m}xf32>\n"
                   "    %r0 = dl.matmul %a0, %t", lambda a, w: a @ w.T,
                   sig=f"(tensor<?x{k}xf32>, tensor<{k}x{m}xf32>) -> tensor<?x{m}xf32>"))
-    # matmul_tiled's edges: 70 rows (a last task of 6 rows), 25 columns (3
-    # vectors, the last tile shifted in) and a dense layer whose bias and
-    # relu are the epilogue of a 16-column tile over 20 columns (from 4 rows
-    # on; batch 1 takes the dot-product schedule).
+    # matmul_tiled's edges: 70 rows (tiles of 6 rows, the last one shifted
+    # in), 25 columns (tiles of 2 vectors, the last one shifted in) and a
+    # dense layer whose bias and relu are the epilogue of a 16-column tile
+    # over 20 columns (from 6 rows on; batch 1 takes the dot-product
+    # schedule).
     c.append(Case("matmul_tiled_edges", [("f32", [70, k]), ("f32", [k, 25])],
                   "dl.matmul %a0, %a1", torch.matmul))
     # Tiles of 2 vectors x 6 rows above (25 columns), of 3 vectors x 4 rows

@@ -3,7 +3,7 @@
 // The `dl.schedule` attribute of a dl.fusion, as dl-tile writes it and the
 // Halide emitter reads it: a dictionary
 //
-//   {kind = "conv_channel_tiled", vector = 8, parallel = true, tile = [16, 7],
+//   {kind = "conv_channel_tiled", vector = 8, parallel = true, tile = [16, 3, 2, 4],
 //    large_batch = {...}}
 //
 // The kinds and what their tiles mean are listed in Passes.td (dl-tile).

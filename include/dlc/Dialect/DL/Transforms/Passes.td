@@ -126,8 +126,8 @@ def DLTile : Pass<"dl-tile", "::mlir::ModuleOp"> {
   let summary = "chooses each fusion group's schedule for the target";
   let description = [{
     Records in each `dl.fusion`'s `dl.schedule` attribute how its kernel is
-    scheduled, from the target description (vector width, cores, cache
-    sizes) and the group's anchor:
+    scheduled, from the target description (vector width, vector
+    registers, cores, cache sizes) and the group's anchor:
 
     * `kind`: the loop structure. `matmul_dot` (few rows of `x @ w^T`: dot
       products vectorized along k with `rfactor`, `tile` outputs per task),
@@ -136,15 +136,17 @@ def DLTile : Pass<"dl-tile", "::mlir::ModuleOp"> {
       right-hand side; `tile[3]` = 1 transposes a `w^T` operand once per
       call first), `matmul_rows` (rows in parallel, `w^T` packed once,
       columns vectorized), `conv_channel_tiled` (a register tile of `tile[0]`
-      output channels x `tile[1]` row positions kept through the whole
-      reduction, as Halide's conv_layer app), `conv_rows` (vectors along
+      output channels x `tile[1]` positions along a row x `tile[2]` rows
+      kept through the reduction, as Halide's conv_layer app; `tile[3]` > 0
+      sums the reduced channels in blocks of that many, each block over
+      every tile of a row so its filter slice stays in L1), `conv_rows` (vectors along
       the row, `tile[0]` channels unrolled), `conv_grad_filter_tiled`,
       `conv_grad_filter_rfactor`, and `pointwise` (innermost dim
       vectorized, outermost parallel; the schedule of everything else).
     * `vector`: vector width in elements; `parallel`: whether the outer
       loop runs on the thread pool; `tile`: tile sizes of the kind.
     * `large_batch`: for `x @ w^T` with run-time rows, the schedule of the
-      second kernel the host calls from 4 rows on.
+      second kernel the host calls from 6 rows on.
 
     A schedule can be overridden per group from a JSON file
     (`schedule-file`, as `dlc compile --schedules=FILE`) mapping
