@@ -75,6 +75,11 @@ mlir::RankedTensorType tensorType(Value v) {
   return mlir::cast<mlir::RankedTensorType>(v.getType());
 }
 
+/// Tile size `i` of the schedule, or `otherwise` when it gives none (or 0).
+static int tileOr(const dl::Schedule &s, size_t i, int otherwise) {
+  return i < s.tile.size() && s.tile[i] > 0 ? (int)s.tile[i] : otherwise;
+}
+
 /// Builds the Funcs of one kernel.
 class KernelBuilder {
 public:
@@ -119,6 +124,8 @@ private:
   /// The Funcs of every result of a multi-result op, built once.
   llvm::DenseMap<mlir::Operation *, std::vector<Tensor>> multiResults;
   H::Func matmulRhs;
+  /// matmul_packed's packed operands: lhs(r, k, block), rhs(c, k, block).
+  H::Func matmulLhsPacked, matmulRhsPacked;
 
   void schedule(std::vector<H::Func> &outs);
 
@@ -333,7 +340,24 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     H::Func acc("matmul_acc");
     H::Var j("j"), i("i");
     acc(j, i) = H::Internal::make_zero(type);
-    acc(j, i) += a({i, k}) * b({k, j});
+    if (sched.kind == "matmul_packed") {
+      // Both operands packed as BLAS packs them (see scheduleMatmul): the
+      // right-hand side in tx-column panels, [K][tx] each; the left-hand
+      // side in ry-row slivers, [K][ry] each, so that the micro-kernel
+      // reads both contiguously. Edge rows and columns repeat the last
+      // one (their results are never stored).
+      int tx = tileOr(sched, 0, 2 * vectorWidth), ry = tileOr(sched, 2, 6);
+      H::Var r("r"), c("c"), kk("kk"), blk("blk");
+      H::Expr rows = a.extents[0], cols = b.extents[1];
+      H::Func lhs("matmul_lhs_packed"), rhs("matmul_rhs_packed");
+      lhs(r, kk, blk) = a({H::min(blk * ry + r, rows - 1), kk});
+      rhs(c, kk, blk) = b({kk, H::min(blk * tx + c, cols - 1)});
+      acc(j, i) += lhs(i % ry, k, i / ry) * rhs(j % tx, k, j / tx);
+      matmulLhsPacked = lhs;
+      matmulRhsPacked = rhs;
+    } else {
+      acc(j, i) += a({i, k}) * b({k, j});
+    }
     matmulAcc = acc;
     matmulK = k;
     matmulRhsIsView = isViewOp(mm.getRhs().getDefiningOp());
@@ -1353,11 +1377,6 @@ void KernelBuilder::lowerLSTMGradCell(std::vector<H::Func> &outputs) {
   outputs = {dx, dhPrev, dcPrev, dwihNew, dwhhNew, dbNew};
 }
 
-/// Tile size `i` of the schedule, or `otherwise` when it gives none (or 0).
-static int tileOr(const dl::Schedule &s, size_t i, int otherwise) {
-  return i < s.tile.size() && s.tile[i] > 0 ? (int)s.tile[i] : otherwise;
-}
-
 void KernelBuilder::schedule(std::vector<H::Func> &outs) {
   const int V = (int)sched.vector;
   const std::string &kind = sched.kind;
@@ -1452,6 +1471,63 @@ void KernelBuilder::schedule(std::vector<H::Func> &outs) {
       H::Func panel = matmulRhs.in(matmulAcc);
       panel.compute_at(out, t);
       panel.vectorize(panel.args()[0], V, TS::GuardWithIf);
+      continue;
+    }
+    if (kind == "matmul_packed") {
+      needs(matmulLhsPacked.defined() && r == 2, "a matmul anchor");
+      // GotoBLAS / BLIS (Goto and van de Geijn, "Anatomy of high-performance
+      // matrix multiplication", TOMS 2008; BLIS's haswell 6 x 16 sgemm
+      // micro-kernel): the right-hand side is packed once per call into
+      // tx-column panels; tasks of ty rows x nc columns run in parallel;
+      // within a task, k runs in kc-long slices, and per slice the task's
+      // rows are packed into ry-row slivers (L2) that stream past each
+      // panel's kc x tx slice (L1) while tx / V x ry accumulators stay in
+      // registers. Each slice's sums are added into the task's ty x nc
+      // tile.
+      int tx = tileOr(sched, 0, 2 * V), ty = tileOr(sched, 1, 192), ry = tileOr(sched, 2, 6),
+          kc = tileOr(sched, 3, 256), nc = tileOr(sched, 4, 512);
+      needs(tx % V == 0 && ty % ry == 0 && nc % tx == 0,
+            "tile [tx, ty, ry, kc, nc] with tx a multiple of the vector, ty of ry "
+            "and nc of tx");
+      H::Var j = vars[0], i = vars[1], jc("jc"), jj("jj"), io("io"), ii("ii"), t("t");
+      out.split(i, io, ii, ty, TS::GuardWithIf)
+          .split(j, jc, jj, nc, TS::GuardWithIf)
+          .reorder(jj, ii, jc, io)
+          .fuse(jc, io, t)
+          .vectorize(jj, V, TS::GuardWithIf);
+      parallel(out, t);
+      H::RVar ko("ko"), ki("ki");
+      H::Var u("u"), ajo("ajo"), aji("aji"), aio("aio"), aii("aii");
+      H::Func part =
+          matmulAcc.update().split(matmulK.x, ko, ki, kc, TS::GuardWithIf).rfactor(ko, u);
+      H::Var aj = matmulAcc.args()[0], ai = matmulAcc.args()[1];
+      matmulAcc.compute_at(out, t).vectorize(aj, V, TS::GuardWithIf);
+      matmulAcc.update()
+          .split(aj, ajo, aji, tx, TS::GuardWithIf)
+          .split(ai, aio, aii, ry, TS::GuardWithIf)
+          .reorder(aji, aii, aio, ajo, ko)
+          .vectorize(aji, V)
+          .unroll(aji)
+          .unroll(aii);
+      std::vector<H::Var> pv = part.args(); // j, i, u
+      part.compute_at(matmulAcc, aio)
+          .store_in(H::MemoryType::Register)
+          .bound_extent(pv[0], tx)
+          .bound_extent(pv[1], ry)
+          .vectorize(pv[0], V)
+          .unroll(pv[0])
+          .unroll(pv[1])
+          .unroll(pv[2]);
+      part.update()
+          .reorder(pv[0], pv[1], ki, pv[2])
+          .vectorize(pv[0], V)
+          .unroll(pv[0])
+          .unroll(pv[1]);
+      std::vector<H::Var> rv = matmulRhsPacked.args(); // c, k, block
+      matmulRhsPacked.compute_root().bound(rv[0], 0, tx).vectorize(rv[0], V);
+      parallel(matmulRhsPacked, rv[2]);
+      std::vector<H::Var> lv = matmulLhsPacked.args(); // r, k, block
+      matmulLhsPacked.compute_at(matmulAcc, ko).bound(lv[0], 0, ry).unroll(lv[0]);
       continue;
     }
     if (kind == "matmul_rows") {

@@ -9,7 +9,7 @@
 // CHECK: dl.fusion "conv2d_0" attributes {dl.schedule = {kind = "conv_channel_tiled", parallel = true, tile = [8, 4], vector = 8 : i64}}
 
 // RUN: not dlc-opt %t/model.mlir -dl-fuse -dl-tile=schedule-file=%t/kind.json 2>&1 | FileCheck %s --check-prefix=KIND
-// KIND: error: schedule override 'forward/matmul_0': unknown schedule kind 'blocked' (expected one of pointwise, matmul_dot, matmul_rows, matmul_tiled, conv_channel_tiled, conv_rows, conv_grad_filter_tiled, conv_grad_filter_rfactor)
+// KIND: error: schedule override 'forward/matmul_0': unknown schedule kind 'blocked' (expected one of pointwise, matmul_dot, matmul_rows, matmul_tiled, matmul_packed, conv_channel_tiled, conv_rows, conv_grad_filter_tiled, conv_grad_filter_rfactor)
 
 // RUN: not dlc-opt %t/model.mlir -dl-fuse -dl-tile=schedule-file=%t/key.json 2>&1 | FileCheck %s --check-prefix=KEY
 // KEY: error: schedule override 'forward/conv2d_0': unexpected schedule entry 'tiles'

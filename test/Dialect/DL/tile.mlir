@@ -50,6 +50,30 @@ func.func @large_dense(%x: tensor<?x3136xf32>, %w: tensor<1024x3136xf32>) -> ten
 
 // -----
 
+// Large GEMMs of static shape are packed and blocked as BLAS does: 2 x 6
+// vector accumulators (2 x 12 with 32 registers), 192-row x 512-column
+// tasks, k in near-equal slices of at most 256 (1024 = 4 x 256, 784 = 4 x
+// 196). Fewer rows than 384, a shallower sum than 512 or fewer columns
+// than 8 vectors keep register tiles.
+// CHECK-LABEL: func.func @gemms
+// CHECK: kind = "matmul_packed", parallel = true, tile = [16, 192, 6, 256, 512]
+// CHECK: kind = "matmul_packed", parallel = true, tile = [16, 192, 6, 196, 512]
+// CHECK: kind = "matmul_tiled"
+// CHECK: kind = "matmul_tiled"
+// CHECK: kind = "matmul_tiled"
+// AVX512-LABEL: func.func @gemms
+// AVX512: kind = "matmul_packed", parallel = false, tile = [32, 192, 12, 256, 512], vector = 16
+func.func @gemms(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>, %x: tensor<10000x784xf32>, %w: tensor<784x128xf32>, %y: tensor<383x1024xf32>, %z: tensor<1024x511xf32>, %v: tensor<511x128xf32>, %u: tensor<1024x63xf32>) -> (tensor<1024x1024xf32>, tensor<10000x128xf32>, tensor<383x1024xf32>, tensor<1024x128xf32>, tensor<1024x63xf32>) {
+  %0 = dl.matmul %a, %b : (tensor<1024x1024xf32>, tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
+  %1 = dl.matmul %x, %w : (tensor<10000x784xf32>, tensor<784x128xf32>) -> tensor<10000x128xf32>
+  %2 = dl.matmul %y, %b : (tensor<383x1024xf32>, tensor<1024x1024xf32>) -> tensor<383x1024xf32>
+  %3 = dl.matmul %z, %v : (tensor<1024x511xf32>, tensor<511x128xf32>) -> tensor<1024x128xf32>
+  %4 = dl.matmul %a, %u : (tensor<1024x1024xf32>, tensor<1024x63xf32>) -> tensor<1024x63xf32>
+  return %0, %1, %2, %3, %4 : tensor<1024x1024xf32>, tensor<10000x128xf32>, tensor<383x1024xf32>, tensor<1024x128xf32>, tensor<1024x63xf32>
+}
+
+// -----
+
 // Convolutions: 32 output channels are 2 vectors of 8 (1 of 16 on
 // AVX-512). With 16 registers, 2 filter vectors and a broadcast leave 13
 // for accumulators: 6 positions of a row (28 = 5 x 6 less a shifted tile),

@@ -12,6 +12,7 @@ using namespace dlc::dl;
 llvm::ArrayRef<llvm::StringRef> Schedule::kinds() {
   static const llvm::StringRef names[] = {
       "pointwise",         "matmul_dot",       "matmul_rows",       "matmul_tiled",
+      "matmul_packed",
       "conv_channel_tiled", "conv_rows",       "conv_grad_filter_tiled",
       "conv_grad_filter_rfactor"};
   return names;

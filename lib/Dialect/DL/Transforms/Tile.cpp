@@ -28,6 +28,9 @@ namespace {
 /// Rows from which the host runs a matmul's large-batch schedule (at
 /// least the rows of any register tile: tiles shift inwards at the edge).
 constexpr int64_t kRowsForPacking = Schedule::kLargeBatchRows;
+/// From these many rows and this deep a sum, a matmul of static shape is
+/// packed and blocked as BLAS does (matmul_packed).
+constexpr int64_t kPackedRows = 384, kPackedDepth = 512;
 /// L1 data cache bytes: 32 KiB on every x86-64 core since Haswell and the
 /// smallest of the arm64 cores dlc targets.
 constexpr int64_t kL1Bytes = 32 * 1024;
@@ -93,6 +96,24 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
       auto lhs = typeOf(mm.getLhs());
       auto out = typeOf(mm.getResult());
       Schedule many = s;
+      if (!lhs.isDynamicDim(0) && !lhs.isDynamicDim(1) && !out.isDynamicDim(1) &&
+          lhs.getDimSize(0) >= kPackedRows && lhs.getDimSize(1) >= kPackedDepth &&
+          out.getDimSize(1) >= 8 * vectorWidth) {
+        // A large GEMM of static shape: both operands packed, k in slices
+        // (GotoBLAS / BLIS). 2 x 6 vectors of accumulators (BLIS's haswell
+        // sgemm micro-kernel); 192-row tasks, whose packed slivers (192 x
+        // kc) stay in L2; k in near-equal slices of at most 256, whose kc x
+        // tx panel slice (16 KB) stays in L1; 512-column tasks bound the
+        // accumulated tile. Below these sizes matmul_tiled is as fast
+        // (measured at 256^3; faster at 384 x 784 x 128 and up).
+        int64_t k = lhs.getDimSize(1), slices = (k + 255) / 256;
+        s.kind = "matmul_packed";
+        // With 32 vector registers (AVX-512, arm64) 2 x 12, as BLIS's
+        // skx and armv8a kernels.
+        int64_t ry = vectorRegisters >= 32 ? 12 : 6;
+        s.tile = {2 * vectorWidth, 192, ry, (k + slices - 1) / slices, 512};
+        return s;
+      }
       if (!out.isDynamicDim(1) && out.getDimSize(1) >= vectorWidth) {
         // tx / V x ry accumulators: 3 x 4 vectors of 16 registers, as
         // Halide's matrix-multiplication test. A task packs its K x tx

@@ -134,7 +134,12 @@ def DLTile : Pass<"dl-tile", "::mlir::ModuleOp"> {
       `matmul_tiled` (`tile[0]` columns x `tile[2]` rows of accumulators in
       registers, `tile[1]` rows per task sharing a packed panel of the
       right-hand side; `tile[3]` = 1 transposes a `w^T` operand once per
-      call first), `matmul_rows` (rows in parallel, `w^T` packed once,
+      call first), `matmul_packed` (large matmuls of static shape, as
+      GotoBLAS / BLIS: the right-hand side packed into `tile[0]`-column
+      panels once per call, tasks of `tile[1]` rows x `tile[4]` columns, k
+      in `tile[3]`-long slices whose rows are packed into `tile[2]`-row
+      slivers; `tile[0]` x `tile[2]` accumulators in registers per slice),
+      `matmul_rows` (rows in parallel, `w^T` packed once,
       columns vectorized), `conv_channel_tiled` (a register tile of `tile[0]`
       output channels x `tile[1]` positions along a row x `tile[2]` rows
       kept through the reduction, as Halide's conv_layer app; `tile[3]` > 0
