@@ -295,7 +295,10 @@ static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
   if (!dlc::emitModelObject(hm, target, bitcode, halideRuntime,
                             emit == Emit::LLVM ? dlc::ObjectOutput::LLVMIR
                                                : dlc::ObjectOutput::Object,
-                            os, error, sanitizeAddress)) {
+                            os, error, sanitizeAddress,
+                            module.getContext()->isMultithreadingEnabled()
+                                ? module.getContext()->getNumThreads()
+                                : 1u)) {
     llvm::errs() << "dlc: error: " << error << "\n";
     return 1;
   }

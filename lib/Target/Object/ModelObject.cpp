@@ -12,13 +12,22 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
 #include "llvm/Linker/Linker.h"
+#include "llvm/ObjCopy/ConfigManager.h"
+#include "llvm/ObjCopy/ObjCopy.h"
+#include "llvm/Object/Binary.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 #include "llvm/Transforms/IPO/GlobalDCE.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -27,6 +36,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
+
+#include <atomic>
+#include <thread>
 
 namespace dlc {
 namespace {
@@ -40,12 +52,157 @@ llvm::StringRef runtimeBitcode(llvm::StringRef triple) {
   return llvm::StringRef(reinterpret_cast<const char *>(dlc_runtime_x86_64),
                          sizeof(dlc_runtime_x86_64));
 }
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const halide::TargetSpec &target,
+                                                         std::string &error) {
+  std::string lookupError;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(target.triple, lookupError);
+  if (!llvmTarget) {
+    error = "no LLVM target for " + target.triple + ": " + lookupError;
+    return nullptr;
+  }
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
+      target.triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = "cannot create a target machine for " + target.triple;
+  return tm;
+}
+
+/// Compiles `module` to one relocatable object on `threads` threads: the
+/// module is split into parts (each with its own context and target
+/// machine), their objects are merged with `ld -r`, and the `internalized`
+/// symbols (global in their own modules, made internal in the model's) are
+/// global (hidden) across the parts and made local again in the merged
+/// object, so that it exports what the serial path's does. Symbols local
+/// from the start stay local, in the part of their users.
+bool parallelCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet<> &internalized,
+                     const halide::TargetSpec &target, llvm::StringRef ld, unsigned threads,
+                     std::string &object, std::string &error) {
+  std::vector<std::string> locals;
+  for (llvm::GlobalValue &gv : module->global_values())
+    if (!gv.isDeclaration() && gv.hasLocalLinkage() && internalized.contains(gv.getName())) {
+      gv.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
+      locals.push_back(gv.getName().str());
+    }
+  std::vector<std::string> parts;
+  // More parts than threads, taken in turn: the parts' sizes differ.
+  llvm::SplitModule(
+      *module, 4 * threads,
+      [&](std::unique_ptr<llvm::Module> part) {
+        std::string bitcode;
+        llvm::raw_string_ostream bos(bitcode);
+        llvm::WriteBitcodeToFile(*part, bos);
+        parts.push_back(std::move(bitcode));
+      },
+      /*PreserveLocals=*/true);
+  module.reset();
+  std::vector<std::string> objects(parts.size()), errors(parts.size());
+  auto compilePart = [&](size_t i) {
+    llvm::LLVMContext partContext;
+    auto parsed = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(parts[i], "part" + std::to_string(i)), partContext);
+    if (!parsed) {
+      errors[i] = "cannot read back code part " + std::to_string(i) + ": " +
+                  llvm::toString(parsed.takeError());
+      return;
+    }
+    std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, errors[i]);
+    if (!tm)
+      return;
+    llvm::SmallVector<char, 0> buffer;
+    llvm::raw_svector_ostream bos(buffer);
+    llvm::legacy::PassManager codegen;
+    if (tm->addPassesToEmitFile(codegen, bos, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+      errors[i] = "the target cannot emit object files";
+      return;
+    }
+    codegen.run(**parsed);
+    objects[i].assign(buffer.data(), buffer.size());
+  };
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < parts.size();)
+      compilePart(i);
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t)
+    workers.emplace_back(work);
+  work();
+  for (std::thread &w : workers)
+    w.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return false;
+    }
+
+  llvm::SmallString<128> dir;
+  if (auto ec = llvm::sys::fs::createUniqueDirectory("dlc-object", dir)) {
+    error = "cannot create a temporary directory: " + ec.message();
+    return false;
+  }
+  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(dir); });
+  std::vector<std::string> argv = {ld.str(), "-r", "-o"};
+  std::string mergedPath = (dir + "/model.o").str();
+  argv.push_back(mergedPath);
+  for (size_t i = 0; i < objects.size(); ++i) {
+    std::string path = (dir + "/part" + llvm::Twine(i) + ".o").str();
+    std::error_code ec;
+    llvm::raw_fd_ostream f(path, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = "cannot write " + path + ": " + ec.message();
+      return false;
+    }
+    f << objects[i];
+    argv.push_back(path);
+  }
+  std::string logPath = (dir + "/ld.log").str();
+  std::vector<llvm::StringRef> args(argv.begin(), argv.end());
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(logPath),
+                                                llvm::StringRef(logPath)};
+  std::string execError;
+  int rc = llvm::sys::ExecuteAndWait(ld, args, std::nullopt, redirects, 0, 0, &execError);
+  auto merged = llvm::MemoryBuffer::getFile(mergedPath);
+  if (rc != 0 || !merged) {
+    auto log = llvm::MemoryBuffer::getFile(logPath);
+    error = "merging the object's parts with '" + ld.str() + " -r' failed" +
+            (execError.empty() ? "" : ": " + execError) +
+            (log ? ": " + llvm::StringRef((*log)->getBuffer()).trim().str() : "");
+    return false;
+  }
+
+  llvm::objcopy::ConfigManager config;
+  auto ignore = [](llvm::Error e) { return e; };
+  for (const std::string &name : locals)
+    if (llvm::Error e = config.Common.SymbolsToLocalize.addMatcher(
+            llvm::objcopy::NameOrPattern::create(name, llvm::objcopy::MatchStyle::Literal,
+                                                 ignore))) {
+      error = llvm::toString(std::move(e));
+      return false;
+    }
+  auto binary = llvm::object::createBinary((*merged)->getMemBufferRef());
+  if (!binary) {
+    error = "cannot read the merged object: " + llvm::toString(binary.takeError());
+    return false;
+  }
+  llvm::raw_string_ostream out(object);
+  if (llvm::Error e = llvm::objcopy::executeObjcopyOnBinary(config, **binary, out)) {
+    error = "cannot localize the merged object's internal symbols: " +
+            llvm::toString(std::move(e));
+    return false;
+  }
+  return true;
+}
 } // namespace
 
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
-                     std::string &error, bool sanitizeAddress) {
+                     std::string &error, bool sanitizeAddress, unsigned codegenThreads) {
   mlir::ModuleOp host = *hm.module;
   mlir::MLIRContext *ctx = host.getContext();
   mlir::DialectRegistry registry;
@@ -72,21 +229,9 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     return true;
   }();
   (void)initialized;
-  std::string lookupError;
-  const llvm::Target *llvmTarget =
-      llvm::TargetRegistry::lookupTarget(target.triple, lookupError);
-  if (!llvmTarget) {
-    error = "no LLVM target for " + target.triple + ": " + lookupError;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, error);
+  if (!tm)
     return false;
-  }
-  llvm::TargetOptions options;
-  std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
-      target.triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  if (!tm) {
-    error = "cannot create a target machine for " + target.triple;
-    return false;
-  }
 
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> module =
@@ -152,7 +297,7 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
 
   // Only the model's public functions stay visible; the Halide runtime's
   // weak symbols stay weak so that several models share one copy.
-  llvm::StringSet<> exported;
+  llvm::StringSet<> exported, internalized;
   for (auto &s : hm.publicSymbols)
     exported.insert(s);
   for (llvm::GlobalValue &gv : module->global_values()) {
@@ -164,6 +309,8 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     }
     if (gv.hasWeakLinkage() || gv.hasLinkOnceLinkage())
       continue;
+    if (!gv.hasLocalLinkage())
+      internalized.insert(gv.getName());
     gv.setLinkage(llvm::GlobalValue::InternalLinkage);
     if (sanitizeAddress)
       if (auto *fn = llvm::dyn_cast<llvm::Function>(&gv))
@@ -193,6 +340,23 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
   if (output == ObjectOutput::LLVMIR) {
     module->print(os, nullptr);
     return true;
+  }
+  if (codegenThreads > 1) {
+    // Code generation is most of this phase and runs one function at a
+    // time: on several cores the module is split (llvm::SplitModule, as
+    // LLVM's LTO does for parallel code generation), the parts compiled
+    // at once, and their objects merged by the system linker (`ld -r`).
+    // Without a linker, or when a step fails, one thread compiles the
+    // whole module.
+    if (auto ld = llvm::sys::findProgramByName("ld")) {
+      std::string merged;
+      if (parallelCodegen(std::move(module), internalized, target, *ld, codegenThreads,
+                          merged, error)) {
+        os << merged;
+        return true;
+      }
+      return false;
+    }
   }
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream bos(buffer);

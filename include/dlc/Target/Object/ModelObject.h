@@ -30,10 +30,14 @@ enum class ObjectOutput { LLVMIR, Object };
 /// With `sanitizeAddress`, the model's own code (host code, kernels, dlc's
 /// runtime; not the Halide runtime) is instrumented with AddressSanitizer,
 /// for programs linked with -fsanitize=address.
+/// With `codegenThreads` > 1, code generation runs on that many threads,
+/// the parts merged by the system linker (`ld -r`, found on PATH); without
+/// one, on one thread.
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
-                     std::string &error, bool sanitizeAddress = false);
+                     std::string &error, bool sanitizeAddress = false,
+                     unsigned codegenThreads = 1);
 
 /// The self-documenting C header for the model's public functions.
 std::string emitCHeader(const ModelInterface &model);
