@@ -27,6 +27,8 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 #include "llvm/Transforms/IPO/GlobalDCE.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -346,9 +348,12 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     // time: on several cores the module is split (llvm::SplitModule, as
     // LLVM's LTO does for parallel code generation), the parts compiled
     // at once, and their objects merged by the system linker (`ld -r`).
-    // Without a linker, or when a step fails, one thread compiles the
-    // whole module.
-    if (auto ld = llvm::sys::findProgramByName("ld")) {
+    // Without a linker, or for another architecture (which the system
+    // linker cannot read), one thread compiles the whole module.
+    bool native = llvm::Triple(target.triple).getArch() ==
+                  llvm::Triple(llvm::sys::getProcessTriple()).getArch();
+    auto ld = llvm::sys::findProgramByName("ld");
+    if (native && ld) {
       std::string merged;
       if (parallelCodegen(std::move(module), internalized, target, *ld, codegenThreads,
                           merged, error)) {

@@ -32,7 +32,8 @@ enum class ObjectOutput { LLVMIR, Object };
 /// for programs linked with -fsanitize=address.
 /// With `codegenThreads` > 1, code generation runs on that many threads,
 /// the parts merged by the system linker (`ld -r`, found on PATH); without
-/// one, on one thread.
+/// one, or for a target of another architecture than the host's, on one
+/// thread.
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
