@@ -336,12 +336,12 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
   if (auto mm = dyn_cast<MatmulOp>(op)) {
     Tensor a = get(mm.getLhs()), b = get(mm.getRhs());
     H::RDom k(0, a.extents[1], "k");
-    // acc(j, i) = sum_k a(i, k) * b(k, j), scheduled in scheduleMatmul.
+    // acc(j, i) = sum_k a(i, k) * b(k, j), scheduled in schedule().
     H::Func acc("matmul_acc");
     H::Var j("j"), i("i");
     acc(j, i) = H::Internal::make_zero(type);
     if (sched.kind == "matmul_packed") {
-      // Both operands packed as BLAS packs them (see scheduleMatmul): the
+      // Both operands packed as BLAS packs them (see the matmul_packed schedule): the
       // right-hand side in tx-column panels, [K][tx] each; the left-hand
       // side in ry-row slivers, [K][ry] each, so that the micro-kernel
       // reads both contiguously. Edge rows and columns repeat the last

@@ -73,6 +73,21 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const halide::TargetSpe
   return tm;
 }
 
+/// Generates `module`'s relocatable object into `object`.
+bool emitObject(llvm::Module &module, llvm::TargetMachine &tm, std::string &object,
+                std::string &error) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream bos(buffer);
+  llvm::legacy::PassManager codegen;
+  if (tm.addPassesToEmitFile(codegen, bos, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return false;
+  }
+  codegen.run(module);
+  object.assign(buffer.data(), buffer.size());
+  return true;
+}
+
 /// Compiles `module` to one relocatable object on `threads` threads: the
 /// module is split into parts (each with its own context and target
 /// machine), their objects are merged with `ld -r`, and the `internalized`
@@ -113,17 +128,8 @@ bool parallelCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet
       return;
     }
     std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, errors[i]);
-    if (!tm)
-      return;
-    llvm::SmallVector<char, 0> buffer;
-    llvm::raw_svector_ostream bos(buffer);
-    llvm::legacy::PassManager codegen;
-    if (tm->addPassesToEmitFile(codegen, bos, nullptr, llvm::CodeGenFileType::ObjectFile)) {
-      errors[i] = "the target cannot emit object files";
-      return;
-    }
-    codegen.run(**parsed);
-    objects[i].assign(buffer.data(), buffer.size());
+    if (tm)
+      emitObject(**parsed, *tm, objects[i], errors[i]);
   };
   std::atomic<size_t> next{0};
   auto work = [&] {
@@ -160,6 +166,12 @@ bool parallelCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet
       return false;
     }
     f << objects[i];
+    f.close();
+    if (f.has_error()) {
+      error = "cannot write " + path + ": " + f.error().message();
+      f.clear_error();
+      return false;
+    }
     argv.push_back(path);
   }
   std::string logPath = (dir + "/ld.log").str();
@@ -363,16 +375,10 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
       return false;
     }
   }
-  llvm::SmallVector<char, 0> buffer;
-  llvm::raw_svector_ostream bos(buffer);
-  llvm::legacy::PassManager codegen;
-  if (tm->addPassesToEmitFile(codegen, bos, nullptr,
-                              llvm::CodeGenFileType::ObjectFile)) {
-    error = "the target cannot emit object files";
+  std::string object;
+  if (!emitObject(*module, *tm, object, error))
     return false;
-  }
-  codegen.run(*module);
-  os.write(buffer.data(), buffer.size());
+  os << object;
   return true;
 }
 
