@@ -23,7 +23,6 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Threading.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -251,33 +250,19 @@ static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
     return 0;
   }
   std::string error;
-  // Kernels compile independently, on every core (Halide's compiler state
-  // is per pipeline; its name counters are atomic). Diagnostics come out
-  // in kernel order.
-  struct Job {
-    size_t kernel;
-    bool largeBatch;
-  };
-  std::vector<Job> jobs;
-  for (size_t i = 0; i < hm.kernels.size(); ++i) {
-    jobs.push_back({i, false});
-    if (!hm.kernels[i].largeBatchSymbol.empty())
-      jobs.push_back({i, true});
+  std::vector<dlc::halide::KernelJob> jobs;
+  for (const auto &k : hm.kernels) {
+    jobs.push_back({&k, false});
+    if (!k.largeBatchSymbol.empty())
+      jobs.push_back({&k, true});
   }
-  // The Halide runtime is one more job.
-  std::vector<std::string> bitcode(jobs.size()), stmts(jobs.size());
+  std::vector<std::string> bitcode, stmts;
   std::string halideRuntime, runtimeError;
-  bool needRuntime = emit != Emit::Halide;
   auto kernelTime = phase("kernels (Halide)");
-  if (failed(mlir::failableParallelForEachN(
-          module.getContext(), 0, jobs.size() + (needRuntime ? 1 : 0), [&](size_t j) {
-            if (j == jobs.size())
-              return dlc::halide::compileHalideRuntime(target, halideRuntime,
-                                                       runtimeError);
-            return dlc::halide::compileKernel(
-                hm.kernels[jobs[j].kernel], target, bitcode[j],
-                emit == Emit::Halide ? &stmts[j] : nullptr, jobs[j].largeBatch);
-          }))) {
+  if (failed(dlc::halide::compileKernels(module.getContext(), jobs, target, bitcode,
+                                         emit == Emit::Halide ? &stmts : nullptr,
+                                         emit == Emit::Halide ? nullptr : &halideRuntime,
+                                         runtimeError))) {
     if (!runtimeError.empty())
       llvm::errs() << "dlc: error: " << runtimeError << "\n";
     return 1;
@@ -285,7 +270,7 @@ static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
   kernelTime.stop();
   if (emit == Emit::Halide)
     for (size_t j = 0; j < jobs.size(); ++j) {
-      const auto &k = hm.kernels[jobs[j].kernel];
+      const auto &k = *jobs[j].kernel;
       os << "// kernel " << (jobs[j].largeBatch ? k.largeBatchSymbol : k.symbol) << "\n"
          << stmts[j] << "\n";
     }

@@ -29,6 +29,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -57,6 +58,10 @@ std::string toCIdentifier(StringRef name, StringRef lead) {
 }
 
 namespace {
+
+/// Each tensor's run-time dims. A MapVector: the host code walks it, and
+/// walking it in insertion order keeps the object the same from run to run.
+using DimsMap = llvm::MapVector<Value, SmallVector<Value>>;
 
 using halide::Kernel;
 
@@ -174,10 +179,10 @@ private:
   /// they replace (their dl.assign then copies nothing), with its offset.
   DenseMap<Value, int64_t> inPlaceUpdates(func::FuncOp fn);
   LogicalResult runtimeDims(Entry &e, ValueRange symbols,
-                            DenseMap<Value, SmallVector<Value>> &dims);
-  Value bytesOf(Value v, DenseMap<Value, SmallVector<Value>> &dims);
+                            DimsMap &dims);
+  Value bytesOf(Value v, DimsMap &dims);
   /// Emits slot sizes/offsets; returns total bytes (or -1 if too large).
-  Value emitArenaPlan(Entry &e, DenseMap<Value, SmallVector<Value>> &dims,
+  Value emitArenaPlan(Entry &e, DimsMap &dims,
                       SmallVectorImpl<Value> &offsets);
   LogicalResult emitArenaBytesFunc(Entry &e);
   LogicalResult emitEntryFunc(Entry &e, int entryIndex);
@@ -536,7 +541,7 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
-                                       DenseMap<Value, SmallVector<Value>> &dims) {
+                                       DimsMap &dims) {
   func::FuncOp fn = e.fn;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     auto type = tensorType(fn.getArgument(i));
@@ -723,7 +728,7 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
   return success();
 }
 
-Value HostBuilder::bytesOf(Value v, DenseMap<Value, SmallVector<Value>> &dims) {
+Value HostBuilder::bytesOf(Value v, DimsMap &dims) {
   auto t = tensorType(v);
   Value n = c64(elementBytes(t.getElementType()));
   for (Value d : dims[v])
@@ -732,7 +737,7 @@ Value HostBuilder::bytesOf(Value v, DenseMap<Value, SmallVector<Value>> &dims) {
 }
 
 Value HostBuilder::emitArenaPlan(Entry &e,
-                                 DenseMap<Value, SmallVector<Value>> &dims,
+                                 DimsMap &dims,
                                  SmallVectorImpl<Value> &offsets) {
   Value total = c64(0);
   auto f64 = builder.getF64Type();
@@ -774,7 +779,7 @@ LogicalResult HostBuilder::emitArenaBytesFunc(Entry &e) {
   out.publicSymbols.push_back(name);
   Block *b = fn.addEntryBlock();
   builder.setInsertionPointToStart(b);
-  DenseMap<Value, SmallVector<Value>> dims;
+  DimsMap dims;
   if (failed(runtimeDims(e, b->getArguments(), dims)))
     return failure();
   SmallVector<Value> offsets;
@@ -923,7 +928,7 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
                     .create<func::CallOp>(loc(), declare("dlc_rt_arena", {ptrTy}, {ptrTy}),
                                           ValueRange{state})
                     .getResult(0);
-  DenseMap<Value, SmallVector<Value>> dims;
+  DimsMap dims;
   if (failed(runtimeDims(e, symbols, dims)))
     return failure();
   SmallVector<Value> offsets;

@@ -22,12 +22,14 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Threading.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <functional>
+#include <optional>
 #include <set>
 
 namespace dlc {
@@ -1872,45 +1874,84 @@ bool readFile(const std::string &path, std::string &out) {
 
 } // namespace
 
-mlir::LogicalResult compileKernel(const Kernel &kernel, const TargetSpec &target,
-                                  std::string &bitcode, std::string *stmt,
-                                  bool largeBatch) {
-  std::string error;
-  mlir::Location loc = kernel.anchor ? kernel.anchor->getLoc()
-                                     : kernel.outputs.front().getLoc();
-  bool readBack = true;
-  auto result = withScratchDir(
-      [&](const std::string &dir) {
-        H::Target t = halideTarget(target, /*withRuntime=*/false);
-        KernelBuilder builder(kernel, t, largeBatch);
-        std::vector<H::Argument> args;
-        H::Pipeline p = builder.build(args);
-        p.add_custom_lowering_pass(new DropArgumentChecks);
-        std::map<H::OutputFileType, std::string> files = {
-            {H::OutputFileType::bitcode, dir + "/k.bc"}};
-        if (stmt)
-          files[H::OutputFileType::stmt] = dir + "/k.stmt";
-        p.compile_to(files, args,
-                     largeBatch ? kernel.largeBatchSymbol : kernel.symbol, t);
-        readBack = readFile(dir + "/k.bc", bitcode) &&
-                   (!stmt || readFile(dir + "/k.stmt", *stmt));
-      },
-      error);
-  if (failed(result)) {
+mlir::LogicalResult compileKernels(mlir::MLIRContext *context,
+                                   llvm::ArrayRef<KernelJob> jobs,
+                                   const TargetSpec &target,
+                                   std::vector<std::string> &bitcode,
+                                   std::vector<std::string> *stmts,
+                                   std::string *runtime, std::string &runtimeError) {
+  // A pipeline with its arguments, built and scheduled; or why not.
+  struct Built {
+    std::optional<H::Pipeline> pipeline;
+    std::vector<H::Argument> args;
+    std::string error;
+  };
+  auto failedKernel = [&](const KernelJob &job, llvm::StringRef error) {
+    const Kernel &kernel = *job.kernel;
+    mlir::Location loc = kernel.anchor ? kernel.anchor->getLoc()
+                                       : kernel.outputs.front().getLoc();
     auto diag = mlir::emitError(loc) << "cannot compile kernel " << kernel.symbol;
     if (!kernel.group.empty())
       diag << " (group " << kernel.group << ", schedule '"
-           << (largeBatch && kernel.schedule.largeBatch ? kernel.schedule.largeBatch->kind
-                                                        : kernel.schedule.kind)
+           << (job.largeBatch && kernel.schedule.largeBatch ? kernel.schedule.largeBatch->kind
+                                                            : kernel.schedule.kind)
            << "')";
-    diag << " with Halide: " << llvm::StringRef(error).trim();
+    diag << " with Halide: " << error.trim();
     return mlir::failure();
+  };
+  H::Target t = halideTarget(target, /*withRuntime=*/false);
+  // Serial and in job order: building names every Func (unique_name).
+  std::vector<Built> built(jobs.size());
+  bool buildFailed = false;
+  for (auto [job, b] : llvm::zip(jobs, built)) {
+    try {
+      KernelBuilder builder(*job.kernel, t, job.largeBatch);
+      b.pipeline = builder.build(b.args);
+      b.pipeline->add_custom_lowering_pass(new DropArgumentChecks);
+    } catch (const H::Error &e) {
+      buildFailed = true;
+      (void)failedKernel(job, e.what());
+    } catch (const std::exception &e) {
+      buildFailed = true;
+      (void)failedKernel(job, e.what());
+    }
   }
-  if (!readBack) {
-    mlir::emitError(loc) << "Halide wrote no output for kernel " << kernel.symbol;
+  if (buildFailed)
     return mlir::failure();
-  }
-  return mlir::success();
+  bitcode.assign(jobs.size(), "");
+  if (stmts)
+    stmts->assign(jobs.size(), "");
+  // Lowering and code generation, the bulk of the time, in parallel.
+  return mlir::failableParallelForEachN(
+      context, 0, jobs.size() + (runtime ? 1 : 0), [&](size_t i) -> mlir::LogicalResult {
+        if (i == jobs.size())
+          return compileHalideRuntime(target, *runtime, runtimeError);
+        const KernelJob &job = jobs[i];
+        bool readBack = true;
+        std::string error;
+        auto result = withScratchDir(
+            [&](const std::string &dir) {
+              std::map<H::OutputFileType, std::string> files = {
+                  {H::OutputFileType::bitcode, dir + "/k.bc"}};
+              if (stmts)
+                files[H::OutputFileType::stmt] = dir + "/k.stmt";
+              built[i].pipeline->compile_to(
+                  files, built[i].args,
+                  job.largeBatch ? job.kernel->largeBatchSymbol : job.kernel->symbol, t);
+              readBack = readFile(dir + "/k.bc", bitcode[i]) &&
+                         (!stmts || readFile(dir + "/k.stmt", (*stmts)[i]));
+            },
+            error);
+        if (failed(result))
+          return failedKernel(job, error);
+        if (!readBack) {
+          mlir::emitError(job.kernel->anchor ? job.kernel->anchor->getLoc()
+                                             : job.kernel->outputs.front().getLoc())
+              << "Halide wrote no output for kernel " << job.kernel->symbol;
+          return mlir::failure();
+        }
+        return mlir::success();
+      });
 }
 
 mlir::LogicalResult compileHalideRuntime(const TargetSpec &target,

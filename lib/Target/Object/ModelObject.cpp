@@ -44,6 +44,35 @@
 
 namespace dlc {
 namespace {
+
+/// Halide names a kernel's parallel-loop closures unique_name(<loop>): a
+/// counter shared by the whole process, which kernels lowered on other
+/// threads bump in an order that changes from run to run (the same closure
+/// came out as `..._s0_gn` in one compile and `..._s0_gn__1` in the next).
+/// The closures of one kernel are named again from their loops, numbered
+/// in module order where two coincide, so that the object does not depend
+/// on thread timing.
+void renameClosures(llvm::Module &m) {
+  std::vector<std::pair<llvm::Function *, std::string>> closures;
+  for (llvm::Function &f : m) {
+    if (f.isDeclaration() || !f.hasLocalLinkage())
+      continue;
+    // unique_name's "$<n>", which Halide's C-style names spell "__<n>".
+    llvm::StringRef name = f.getName();
+    llvm::StringRef base = name.rtrim("0123456789");
+    if (base.size() < name.size() && base.ends_with("__"))
+      name = base.drop_back(2);
+    closures.emplace_back(&f, name.str());
+  }
+  for (auto &[f, name] : closures)
+    f->setName("");
+  for (auto &[f, name] : closures) {
+    std::string candidate = name;
+    for (int n = 1; m.getNamedValue(candidate); ++n)
+      candidate = name + "_" + std::to_string(n);
+    f->setName(candidate);
+  }
+}
 #include "dlc_runtime_aarch64.inc"
 #include "dlc_runtime_x86_64.inc"
 
@@ -262,7 +291,8 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
   // afterwards (optimizing them again took most of a compile). Under
   // AddressSanitizer everything is instrumented, so everything goes
   // through the pipeline.
-  auto link = [&](const std::string &what, llvm::StringRef bitcode) {
+  auto link = [&](const std::string &what, llvm::StringRef bitcode,
+                  bool isKernel = false) {
     auto parsed =
         llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, what), llvmContext);
     if (!parsed) {
@@ -271,6 +301,8 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
       return false;
     }
     std::unique_ptr<llvm::Module> part = std::move(*parsed);
+    if (isKernel)
+      renameClosures(*part);
     part->setDataLayout(module->getDataLayout());
     part->setTargetTriple(target.triple);
     if (llvm::Linker::linkModules(*module, std::move(part))) {
@@ -304,7 +336,7 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
   if (!sanitizeAddress)
     optimize();
   for (size_t i = 0; i < kernelBitcode.size(); ++i)
-    if (!link("kernel #" + std::to_string(i), kernelBitcode[i]))
+    if (!link("kernel #" + std::to_string(i), kernelBitcode[i], /*isKernel=*/true))
       return false;
   if (!link("the Halide runtime", halideRuntimeBitcode))
     return false;

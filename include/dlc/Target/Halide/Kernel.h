@@ -123,16 +123,30 @@ struct TargetSpec {
 mlir::FailureOr<TargetSpec> resolveTarget(llvm::StringRef name,
                                           std::string &error);
 
-/// Builds the kernel's Halide pipeline, schedules it for `target` and
-/// compiles it to LLVM bitcode (LLVM 14's, which LLVM 19 reads). With
-/// `stmt`, also returns Halide's lowered statement. Errors, including
-/// exceptions thrown by Halide, become diagnostics on the anchor op.
-/// With `largeBatch`, compiles the kernel's large-batch schedule under
-/// kernel.largeBatchSymbol.
-mlir::LogicalResult compileKernel(const Kernel &kernel,
-                                  const TargetSpec &target,
-                                  std::string &bitcode, std::string *stmt,
-                                  bool largeBatch = false);
+/// One kernel to compile: with its large-batch schedule (under
+/// kernel->largeBatchSymbol) or its own.
+struct KernelJob {
+  const Kernel *kernel;
+  bool largeBatch = false;
+};
+
+/// Builds each job's Halide pipeline, schedules it for `target` and
+/// compiles it to LLVM bitcode (LLVM 14's, which LLVM 19 reads) in
+/// `bitcode[i]`; with `stmts`, also Halide's lowered statement. The
+/// pipelines are built one after another in job order, then lowered and
+/// compiled on the threads of `context`: Halide makes Func names unique
+/// with process-wide counters, and names handed out in a fixed order keep
+/// the object the same from one compile to the next. Errors, including
+/// exceptions thrown by Halide, become diagnostics on the kernel's anchor
+/// op, in job order. With `runtime`, the Halide runtime
+/// (compileHalideRuntime) is compiled alongside; its error, which has no
+/// op, goes to `runtimeError`.
+mlir::LogicalResult compileKernels(mlir::MLIRContext *context,
+                                   llvm::ArrayRef<KernelJob> jobs,
+                                   const TargetSpec &target,
+                                   std::vector<std::string> &bitcode,
+                                   std::vector<std::string> *stmts,
+                                   std::string *runtime, std::string &runtimeError);
 
 /// The Halide runtime (thread pool, allocator, error handlers) for
 /// `target`, as LLVM bitcode. Its symbols are weak, so objects of several
