@@ -14,7 +14,13 @@ dlc is faster).
   * Ablation: the same model compiled with --no-fusion --no-tiling,
     --no-tiling, --no-fusion and the default, on every core.
 
-Usage: bench/run.py [--dlc build/bin/dlc] [--work build/bench] [--append-results]
+Every dlc-vs-PyTorch cell runs both sides in turn, --rounds times (each a
+fresh process timing many calls), and reports each side's median over the
+rounds: this VM's speed drifts by 10-40% over minutes, and alternating
+makes a drift hit both sides alike instead of one.
+
+Usage: bench/run.py [--dlc build/bin/dlc] [--work build/bench] [--rounds 3]
+                    [--append-results]
 (bench/run.sh builds dlc first and appends to bench/RESULTS.md.)
 """
 import argparse
@@ -35,6 +41,15 @@ MODELS = {"mlp": "fashion_mlp", "cnn": "fashion_cnn"}
 def median_us(cmd, env):
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     return float(re.search(r"median_us ([0-9.]+)", out).group(1))
+
+
+def alternate(rounds, dlc_cmd, torch_cmd, env):
+    """dlc's and PyTorch's median microseconds over `rounds` alternating runs."""
+    d, t = [], []
+    for _ in range(rounds):
+        d.append(median_us(dlc_cmd, env))
+        t.append(median_us(torch_cmd, env))
+    return statistics.median(d), statistics.median(t)
 
 
 def cpuinfo():
@@ -87,6 +102,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dlc", default=os.path.join(ROOT, "build", "bin", "dlc"))
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternating dlc / PyTorch runs per cell (median taken)")
     ap.add_argument("--append-results", action="store_true",
                     help="append the tables to bench/RESULTS.md")
     args = ap.parse_args()
@@ -100,7 +117,8 @@ def main():
         exes[model], compile_s[model] = b.compile(model, runs=3)
     b.emit(f"### {datetime.date.today().isoformat()} — {model_name}, {cores} cores, "
            f"{isa}, {mhz:.0f} MHz, {platform.system()} {platform.release()}", "",
-           "Commands: `bench/run.sh` (builds dlc, then `bench/run.py --append-results`).",
+           "Commands: `bench/run.sh` (builds dlc, then `bench/run.py --append-results`); "
+           f"each cell: median of {args.rounds} alternating dlc / PyTorch runs.",
            "", "`dlc compile` wall time (median of 3, training included): " +
            ", ".join(f"{m} {compile_s[m]:.2f} s" for m in ("mlp", "cnn")), "",
            "| inference | batch | threads | dlc (ms) | PyTorch (ms) | ratio |",
@@ -108,10 +126,9 @@ def main():
     def versus(model, mode, batch, iters, threads):
         """dlc's and PyTorch's median microseconds for one configuration."""
         script = "torch_forward.py" if mode == "forward" else "torch_train.py"
-        d = median_us([exes[model], mode, str(batch), str(iters)], env_for(threads))
-        t = median_us([PY, os.path.join(ROOT, "bench", script), model, str(batch),
-                       str(iters), "--threads", str(threads)], env_for(threads))
-        return d, t
+        return alternate(args.rounds, [exes[model], mode, str(batch), str(iters)],
+                         [PY, os.path.join(ROOT, "bench", script), model, str(batch),
+                          str(iters), "--threads", str(threads)], env_for(threads))
 
     for model, batches in [("mlp", (1, 10000)), ("cnn", (1, 64))]:
         for batch in batches:
@@ -135,9 +152,9 @@ def main():
            "OpenBLAS GFLOP/s | ratio |", "|---|---:|---:|---:|---:|---:|---:|---:|")
     flop = 2 * 1024 ** 3
     for threads in threads_list:
-        d = median_us([exes["gemm"], "10"], env_for(threads))
-        t = median_us([PY, os.path.join(ROOT, "bench", "torch_gemm.py"), "10",
-                       "--threads", str(threads)], env_for(threads))
+        d, t = alternate(args.rounds, [exes["gemm"], "20"],
+                         [PY, os.path.join(ROOT, "bench", "torch_gemm.py"), "20",
+                          "--threads", str(threads)], env_for(threads))
         peak = threads * lanes * 2 * 2 * mhz * 1e6
         b.emit(f"| 1024³ | {threads} | {d / 1000:.2f} | {flop / d / 1e3:.1f} | "
                f"{100 * flop / (d * 1e-6) / peak:.0f}% | {t / 1000:.2f} | "
