@@ -9,15 +9,18 @@ dlc is faster).
   * Training: one train_step (forward, backward, Adam) of the MLP at batch
     32 (and the epoch of 60,000 images it implies) and the CNN at batch 64.
   * GEMM: a 1024 x 1024 x 1024 fp32 product (bench/gemm.dl) against
-    torch.mm on OpenBLAS, in GFLOP/s and as a fraction of the machine's
-    peak (cores x FMA lanes x 2 x the clock /proc/cpuinfo reports).
+    OpenBLAS's cblas_sgemm (libblas.so.3, the BLAS PyTorch calls), both
+    timed in one process by bench_gemm.c in alternating blocks of calls;
+    in GFLOP/s and as a fraction of the machine's peak (cores x FMA lanes
+    x 2 x the clock /proc/cpuinfo reports).
   * Ablation: the same model compiled with --no-fusion --no-tiling,
     --no-tiling, --no-fusion and the default, on every core.
 
 Every dlc-vs-PyTorch cell runs both sides in turn, --rounds times (each a
 fresh process timing many calls), and reports each side's median over the
 rounds: this VM's speed drifts by 10-40% over minutes, and alternating
-makes a drift hit both sides alike instead of one.
+makes a drift hit both sides alike instead of one. (The GEMM alternates
+within one process, 2 x --rounds blocks of 5 calls a side.)
 
 Usage: bench/run.py [--dlc build/bin/dlc] [--work build/bench] [--rounds 3]
                     [--append-results]
@@ -152,9 +155,10 @@ def main():
            "OpenBLAS GFLOP/s | ratio |", "|---|---:|---:|---:|---:|---:|---:|---:|")
     flop = 2 * 1024 ** 3
     for threads in threads_list:
-        d, t = alternate(args.rounds, [exes["gemm"], "20"],
-                         [PY, os.path.join(ROOT, "bench", "torch_gemm.py"), "20",
-                          "--threads", str(threads)], env_for(threads))
+        out = subprocess.run([exes["gemm"], str(2 * args.rounds)], env=env_for(threads),
+                             capture_output=True, text=True, check=True).stdout
+        d = float(re.search(r"^median_us ([0-9.]+)", out, re.M).group(1))
+        t = float(re.search(r"^openblas_median_us ([0-9.]+)", out, re.M).group(1))
         peak = threads * lanes * 2 * 2 * mhz * 1e6
         b.emit(f"| 1024³ | {threads} | {d / 1000:.2f} | {flop / d / 1e3:.1f} | "
                f"{100 * flop / (d * 1e-6) / peak:.0f}% | {t / 1000:.2f} | "

@@ -39,6 +39,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -117,14 +118,20 @@ bool emitObject(llvm::Module &module, llvm::TargetMachine &tm, std::string &obje
   return true;
 }
 
+/// Parts the module is split into for code generation. Fixed, not per
+/// thread: the split decides the object's layout, which must not depend on
+/// the cores of the machine that compiles. Eight keep two cores busy
+/// though the parts' sizes differ (they are taken in turn).
+constexpr unsigned kCodegenParts = 8;
+
 /// Compiles `module` to one relocatable object on `threads` threads: the
-/// module is split into parts (each with its own context and target
-/// machine), their objects are merged with `ld -r`, and the `internalized`
+/// module is split into kCodegenParts parts (each compiled with its own
+/// context and target machine), their objects are merged with `ld -r`, and the `internalized`
 /// symbols (global in their own modules, made internal in the model's) are
 /// global (hidden) across the parts and made local again in the merged
 /// object, so that it exports what the serial path's does. Symbols local
 /// from the start stay local, in the part of their users.
-bool parallelCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet<> &internalized,
+bool splitCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet<> &internalized,
                      const halide::TargetSpec &target, llvm::StringRef ld, unsigned threads,
                      std::string &object, std::string &error) {
   std::vector<std::string> locals;
@@ -135,9 +142,8 @@ bool parallelCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet
       locals.push_back(gv.getName().str());
     }
   std::vector<std::string> parts;
-  // More parts than threads, taken in turn: the parts' sizes differ.
   llvm::SplitModule(
-      *module, 4 * threads,
+      *module, kCodegenParts,
       [&](std::unique_ptr<llvm::Module> part) {
         std::string bitcode;
         llvm::raw_string_ostream bos(bitcode);
@@ -166,7 +172,7 @@ bool parallelCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet
       compilePart(i);
   };
   std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t)
+  for (unsigned t = 1; t < std::min<unsigned>(threads, parts.size()); ++t)
     workers.emplace_back(work);
   work();
   for (std::thread &w : workers)
@@ -387,20 +393,21 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     module->print(os, nullptr);
     return true;
   }
-  if (codegenThreads > 1) {
+  {
     // Code generation is most of this phase and runs one function at a
-    // time: on several cores the module is split (llvm::SplitModule, as
-    // LLVM's LTO does for parallel code generation), the parts compiled
-    // at once, and their objects merged by the system linker (`ld -r`).
+    // time: the module is split (llvm::SplitModule, as LLVM's LTO does for
+    // parallel code generation), the parts compiled on every thread, and
+    // their objects merged by the system linker (`ld -r`); on one thread
+    // too, so that the object is the same whatever the thread count.
     // Without a linker, or for another architecture (which the system
-    // linker cannot read), one thread compiles the whole module.
+    // linker cannot read), the whole module is compiled at once.
     bool native = llvm::Triple(target.triple).getArch() ==
                   llvm::Triple(llvm::sys::getProcessTriple()).getArch();
     auto ld = llvm::sys::findProgramByName("ld");
     if (native && ld) {
       std::string merged;
-      if (parallelCodegen(std::move(module), internalized, target, *ld, codegenThreads,
-                          merged, error)) {
+      if (splitCodegen(std::move(module), internalized, target, *ld,
+                          std::max(1u, codegenThreads), merged, error)) {
         os << merged;
         return true;
       }

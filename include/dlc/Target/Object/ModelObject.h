@@ -30,9 +30,11 @@ enum class ObjectOutput { LLVMIR, Object };
 /// With `sanitizeAddress`, the model's own code (host code, kernels, dlc's
 /// runtime; not the Halide runtime) is instrumented with AddressSanitizer,
 /// for programs linked with -fsanitize=address.
-/// With `codegenThreads` > 1, code generation runs on that many threads,
-/// the parts merged by the system linker (`ld -r`, found on PATH); without
-/// one, or for a target of another architecture than the host's, on one
+/// Code generation splits the module into a fixed number of parts,
+/// compiles them on `codegenThreads` threads and merges them with the
+/// system linker (`ld -r`, found on PATH), so the object is the same for
+/// any thread count; without a linker, or for a target of another
+/// architecture than the host's, it compiles the module whole, on one
 /// thread.
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
