@@ -17,10 +17,13 @@ dlc is faster).
     --no-tiling, --no-fusion and the default, on every core.
 
 Every dlc-vs-PyTorch cell runs both sides in turn, --rounds times (each a
-fresh process timing many calls), and reports each side's median over the
-rounds: this VM's speed drifts by 10-40% over minutes, and alternating
-makes a drift hit both sides alike instead of one. (The GEMM alternates
-within one process, 2 x --rounds blocks of 5 calls a side.)
+fresh process timing many calls, reporting its median), and keeps each
+side's fastest round: this VM's speed drifts by 10-40% over minutes, and
+in bursts of seconds the hypervisor takes one of the two cores away
+(steal time), which slows whole runs and never speeds one up. Alternating
+makes a drift hit both sides alike; the fastest round drops the bursts
+from both. (The GEMM alternates within one process, 2 x --rounds blocks
+of 5 calls a side, medians over all calls.)
 
 Usage: bench/run.py [--dlc build/bin/dlc] [--work build/bench] [--rounds 3]
                     [--append-results]
@@ -47,12 +50,13 @@ def median_us(cmd, env):
 
 
 def alternate(rounds, dlc_cmd, torch_cmd, env):
-    """dlc's and PyTorch's median microseconds over `rounds` alternating runs."""
+    """dlc's and PyTorch's fastest per-run median microseconds over `rounds`
+    alternating runs of each."""
     d, t = [], []
     for _ in range(rounds):
         d.append(median_us(dlc_cmd, env))
         t.append(median_us(torch_cmd, env))
-    return statistics.median(d), statistics.median(t)
+    return min(d), min(t)
 
 
 def cpuinfo():
@@ -106,7 +110,7 @@ def main():
     ap.add_argument("--dlc", default=os.path.join(ROOT, "build", "bin", "dlc"))
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench"))
     ap.add_argument("--rounds", type=int, default=3,
-                    help="alternating dlc / PyTorch runs per cell (median taken)")
+                    help="alternating dlc / PyTorch runs per cell (fastest kept)")
     ap.add_argument("--append-results", action="store_true",
                     help="append the tables to bench/RESULTS.md")
     args = ap.parse_args()
@@ -121,7 +125,8 @@ def main():
     b.emit(f"### {datetime.date.today().isoformat()} — {model_name}, {cores} cores, "
            f"{isa}, {mhz:.0f} MHz, {platform.system()} {platform.release()}", "",
            "Commands: `bench/run.sh` (builds dlc, then `bench/run.py --append-results`); "
-           f"each cell: median of {args.rounds} alternating dlc / PyTorch runs.",
+           f"each cell: the fastest of {args.rounds} alternating dlc / PyTorch runs "
+           "(each a median per call).",
            "", "`dlc compile` wall time (median of 3, training included): " +
            ", ".join(f"{m} {compile_s[m]:.2f} s" for m in ("mlp", "cnn")), "",
            "| inference | batch | threads | dlc (ms) | PyTorch (ms) | ratio |",

@@ -47,7 +47,8 @@ module {
 // CHECK: %[[HT:.*]] = dl.transpose %[[H]] [1, 0]
 // CHECK: %[[DW2T:.*]] = dl.matmul %[[HT]], %[[DZ]] : (tensor<8x?xf32>, tensor<?x3xf32>) -> tensor<8x3xf32>
 // CHECK: %[[DW2:.*]] = dl.transpose %[[DW2T]] [1, 0]
-// CHECK: %[[MASK:.*]] = dl.step %[[A]] : tensor<?x8xf32>
+// The relu mask comes from its output (threshold_backward in PyTorch).
+// CHECK: %[[MASK:.*]] = dl.step %[[H]] : tensor<?x8xf32>
 // CHECK: %[[DA:.*]] = dl.mul %[[DH]], %[[MASK]]
 // CHECK: %[[DX:.*]] = dl.matmul %[[DA]], %{{.*}} : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32>
 // CHECK: %[[XT:.*]] = dl.transpose %arg0 [1, 0]

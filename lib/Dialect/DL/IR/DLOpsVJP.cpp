@@ -199,7 +199,11 @@ DL_UNARY_VJP(RsqrtOp,
              mul(b, l, mul(b, l, g, scalar(b, l, et, -0.5)), mul(b, l, y, mul(b, l, y, y))))
 DL_UNARY_VJP(TanhOp, mul(b, l, g, sub(b, l, scalar(b, l, et, 1.0), mul(b, l, y, y))))
 DL_UNARY_VJP(SigmoidOp, mul(b, l, g, mul(b, l, y, sub(b, l, scalar(b, l, et, 1.0), y))))
-DL_UNARY_VJP(ReluOp, mul(b, l, g, step(b, l, x)))
+// The mask from the output, as PyTorch's threshold_backward(grad, result,
+// 0): relu(x) > 0 exactly where x > 0, and with the input no longer read
+// by the backward pass, relu fuses into its producer (a matmul's or conv's
+// epilogue) instead of ending the group with a stored pre-activation.
+DL_UNARY_VJP(ReluOp, mul(b, l, g, step(b, l, y)))
 // Piecewise constant: zero almost everywhere.
 DL_UNARY_VJP(StepOp, Value())
 #undef DL_UNARY_VJP
