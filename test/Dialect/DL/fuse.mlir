@@ -131,3 +131,31 @@ module {
     return %bb1 : tensor<3xf32>
   }
 }
+
+// -----
+
+// Dropout in training: the mask is recomputed in each consumer's kernel
+// (the forward product and the gradient), not stored by a kernel of its own.
+// CHECK-LABEL: func.func @dropout_mask_recomputed
+// CHECK-NOT: dl.fusion "dropout_mask
+// CHECK: %[[H:.*]] = dl.fusion "mul_0" {
+// CHECK-NEXT: %[[M:.*]] = dl.dropout_mask %arg0, %arg1 rate = 2.000000e-01 salt = 1
+// CHECK-NEXT: %[[P:.*]] = dl.mul %arg0, %[[M]]
+// CHECK-NEXT: dl.yield %[[P]]
+// CHECK: %[[D:.*]] = dl.fusion "mul_1" {
+// CHECK-NEXT: %[[M2:.*]] = dl.dropout_mask %arg0, %arg1 rate = 2.000000e-01 salt = 1
+// CHECK-NEXT: %[[Q:.*]] = dl.mul %arg2, %[[M2]]
+// CHECK-NEXT: dl.yield %[[Q]]
+// CHECK-NOT: dl.fusion "dropout_mask
+// CHECK: return %[[H]], %[[D]]
+// SINGLE-LABEL: func.func @dropout_mask_recomputed
+// SINGLE: dl.fusion "dropout_mask_0" {
+// SINGLE-NEXT: dl.dropout_mask
+// SINGLE-NOT: dl.dropout_mask
+// SINGLE: return
+func.func @dropout_mask_recomputed(%x: tensor<?x128xf32>, %seed: tensor<f32>, %g: tensor<?x128xf32>) -> (tensor<?x128xf32>, tensor<?x128xf32>) {
+  %m = dl.dropout_mask %x, %seed rate = 2.000000e-01 salt = 1 : (tensor<?x128xf32>, tensor<f32>) -> tensor<?x128xf32>
+  %h = dl.mul %x, %m : (tensor<?x128xf32>, tensor<?x128xf32>) -> tensor<?x128xf32>
+  %d = dl.mul %g, %m : (tensor<?x128xf32>, tensor<?x128xf32>) -> tensor<?x128xf32>
+  return %h, %d : tensor<?x128xf32>, tensor<?x128xf32>
+}

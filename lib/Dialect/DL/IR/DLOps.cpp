@@ -880,9 +880,11 @@ LogicalResult AssignOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 //===----------------------------------------------------------------------===//
 
 bool dlc::dl::isElementwise(Operation *op) {
+  // dropout_mask: each element a function of its own index (and the
+  // scalar seed), its input read for the shape only.
   return isa<AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp, MinimumOp, NegOp,
              AbsOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp, ReluOp,
-             StepOp, GeluOp, GeluGradOp, CastOp>(op);
+             StepOp, GeluOp, GeluGradOp, CastOp, DropoutMaskOp>(op);
 }
 
 bool dlc::dl::isView(Operation *op) {

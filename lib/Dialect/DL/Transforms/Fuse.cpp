@@ -4,7 +4,9 @@
 // root, the last op in program order, towards its producers. A producer
 // joins only when every use of it is already in the group, so a group has
 // one way out -- its root's results -- and no fused value is computed
-// twice or also needed elsewhere.
+// twice or also needed elsewhere. The one exception is work cheaper to
+// redo than to store and load (isRecomputable): it is copied into each
+// consumer first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +44,33 @@ bool acceptsEpilogue(Operation *op) {
              Conv2DGradFilterOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
              MaxPool2DOp, AvgPool2DOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
              BatchNormOp>(op);
+}
+
+/// Ops that each consumer's kernel computes again rather than one kernel
+/// storing them: a dropout mask is a hash of the element index and the
+/// seed (a dozen integer ops an element) and reads no tensor's elements,
+/// so a copy per consumer costs less than a store and a load per consumer.
+bool isRecomputable(Operation *op) { return isa<DropoutMaskOp>(op); }
+
+/// Gives every consumer of a recomputable op a copy of its own, so that
+/// each copy can join its consumer's group.
+void copyRecomputables(func::FuncOp fn) {
+  SmallVector<Operation *> ops;
+  fn.walk([&](Operation *op) {
+    if (isRecomputable(op))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    llvm::SetVector<Operation *> users(op->user_begin(), op->user_end());
+    OpBuilder b(op->getContext());
+    b.setInsertionPointAfter(op);
+    for (Operation *user : llvm::drop_begin(users)) {
+      Operation *copy = b.clone(*op);
+      op->getResult(0).replaceUsesWithIf(copy->getResult(0), [&](OpOperand &use) {
+        return use.getOwner() == user;
+      });
+    }
+  }
 }
 
 /// Consumers that read each element of their operand once.
@@ -88,6 +117,8 @@ struct DLFusePass : dlc::dl::impl::DLFuseBase<DLFusePass> {
 
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
+    if (!singletons)
+      copyRecomputables(fn);
     llvm::DenseMap<Operation *, int> groupOf;
     std::vector<Group> groups;
     for (Block &block : fn.getBody()) {

@@ -92,6 +92,11 @@ def DLFuse : Pass<"dl-fuse", "::mlir::func::FuncOp"> {
       scaling and, in the backward pass, activation masks are applied to the
       accumulators before they are stored.
 
+    A dropout mask (a hash of the element index and the seed, which reads
+    no tensor's elements) is copied first into each of its consumers: the
+    forward product and the backward pass's gradient each recompute it in
+    their own kernel instead of one kernel storing it for both.
+
     Every other compute op gets a group of its own. Finally the optimizer's
     updates (dl.adam_update, dl.sgd_update) of all parameters are merged
     into one group where the last one stood, their dl.assigns moved after
