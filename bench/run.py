@@ -68,6 +68,12 @@ def cpuinfo():
             float(mhz.group(1)) if mhz else 0.0)
 
 
+def ms(us):
+    """Milliseconds, with 4 significant digits below 1 ms (batch-1 calls
+    take microseconds)."""
+    return f"{us / 1000:.3f}" if us >= 1000 else f"{us / 1000:.4g}"
+
+
 def env_for(threads):
     return dict(os.environ, HL_NUM_THREADS=str(threads),
                 OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
@@ -142,7 +148,7 @@ def main():
         for batch in batches:
             for threads in threads_list:
                 d, t = versus(model, "forward", batch, 200 if batch == 1 else 20, threads)
-                b.emit(f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
+                b.emit(f"| {model} | {batch} | {threads} | {ms(d)} | {ms(t)} "
                        f"| {t / d:.2f} |")
 
     b.emit("", "| train step | batch | threads | dlc (ms) | PyTorch (ms) | ratio | "
@@ -150,7 +156,7 @@ def main():
     for model, batch, iters in [("mlp", 32, 300), ("cnn", 64, 10)]:
         for threads in threads_list:
             d, t = versus(model, "train", batch, iters, threads)
-            b.emit(f"| {model} | {batch} | {threads} | {d / 1000:.3f} | {t / 1000:.3f} "
+            b.emit(f"| {model} | {batch} | {threads} | {ms(d)} | {ms(t)} "
                    f"| {t / d:.2f} | {d * 1e-6 * 60000 / batch:.1f} |")
 
     lanes = 16 if isa == "avx512f" else 8
