@@ -1880,17 +1880,17 @@ mlir::LogicalResult compileKernels(mlir::MLIRContext *context,
                                    std::vector<std::string> &bitcode,
                                    std::vector<std::string> *stmts,
                                    std::string *runtime, std::string &runtimeError) {
-  // A pipeline with its arguments, built and scheduled; or why not.
+  // A pipeline with its arguments, built and scheduled.
   struct Built {
     std::optional<H::Pipeline> pipeline;
     std::vector<H::Argument> args;
-    std::string error;
+  };
+  auto locOf = [](const Kernel &kernel) {
+    return kernel.anchor ? kernel.anchor->getLoc() : kernel.outputs.front().getLoc();
   };
   auto failedKernel = [&](const KernelJob &job, llvm::StringRef error) {
     const Kernel &kernel = *job.kernel;
-    mlir::Location loc = kernel.anchor ? kernel.anchor->getLoc()
-                                       : kernel.outputs.front().getLoc();
-    auto diag = mlir::emitError(loc) << "cannot compile kernel " << kernel.symbol;
+    auto diag = mlir::emitError(locOf(kernel)) << "cannot compile kernel " << kernel.symbol;
     if (!kernel.group.empty())
       diag << " (group " << kernel.group << ", schedule '"
            << (job.largeBatch && kernel.schedule.largeBatch ? kernel.schedule.largeBatch->kind
@@ -1945,8 +1945,7 @@ mlir::LogicalResult compileKernels(mlir::MLIRContext *context,
         if (failed(result))
           return failedKernel(job, error);
         if (!readBack) {
-          mlir::emitError(job.kernel->anchor ? job.kernel->anchor->getLoc()
-                                             : job.kernel->outputs.front().getLoc())
+          mlir::emitError(locOf(*job.kernel))
               << "Halide wrote no output for kernel " << job.kernel->symbol;
           return mlir::failure();
         }
