@@ -44,9 +44,16 @@ PY = "/usr/bin/python3"
 MODELS = {"mlp": "fashion_mlp", "cnn": "fashion_cnn"}
 
 
+def output(cmd, env):
+    """The command's stdout; on failure, its stderr and exit."""
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
+    return p.stdout
+
+
 def median_us(cmd, env):
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"median_us ([0-9.]+)", out).group(1))
+    return float(re.search(r"median_us ([0-9.]+)", output(cmd, env)).group(1))
 
 
 def alternate(rounds, dlc_cmd, torch_cmd, env):
@@ -166,8 +173,7 @@ def main():
            "OpenBLAS GFLOP/s | ratio |", "|---|---:|---:|---:|---:|---:|---:|---:|")
     flop = 2 * 1024 ** 3
     for threads in threads_list:
-        out = subprocess.run([exes["gemm"], str(2 * args.rounds)], env=env_for(threads),
-                             capture_output=True, text=True, check=True).stdout
+        out = output([exes["gemm"], str(2 * args.rounds)], env_for(threads))
         d = float(re.search(r"^median_us ([0-9.]+)", out, re.M).group(1))
         t = float(re.search(r"^openblas_median_us ([0-9.]+)", out, re.M).group(1))
         peak = threads * lanes * 2 * 2 * mhz * 1e6
