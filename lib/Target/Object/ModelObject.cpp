@@ -46,17 +46,19 @@
 namespace dlc {
 namespace {
 
-/// Halide names a kernel's parallel-loop closures unique_name(<loop>): a
-/// counter shared by the whole process, which kernels lowered on other
-/// threads bump in an order that changes from run to run (the same closure
-/// came out as `..._s0_gn` in one compile and `..._s0_gn__1` in the next).
-/// The closures of one kernel are named again from their loops, numbered
-/// in module order where two coincide, so that the object does not depend
-/// on thread timing.
+/// Halide names a kernel's parallel-loop closures
+/// `<kernel>_par_for_<unique_name(loop)>`: unique_name counts in buckets
+/// shared by the whole process, which kernels lowered on other threads
+/// bump in an order that changes from run to run (the same closure came out
+/// as `..._s0_gn` in one compile and `..._s0_gn__1` in the next). The
+/// closures of one kernel are named again from their loops, numbered in
+/// module order where two coincide, so that the object does not depend on
+/// thread timing. (They are not internal yet: emitModelObject internalizes
+/// them with everything else the model does not export.)
 void renameClosures(llvm::Module &m) {
   std::vector<std::pair<llvm::Function *, std::string>> closures;
   for (llvm::Function &f : m) {
-    if (f.isDeclaration() || !f.hasLocalLinkage())
+    if (f.isDeclaration() || !f.getName().contains("_par_for_"))
       continue;
     // unique_name's "$<n>", which Halide's C-style names spell "__<n>".
     llvm::StringRef name = f.getName();
