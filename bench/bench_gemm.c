@@ -75,8 +75,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   gemm_model *m = NULL;
-  if (gemm_create(&m, 1) != DLC_OK)
+  if (gemm_create(&m, 1) != DLC_OK) {
+    fprintf(stderr, "bench_gemm: %s\n", gemm_last_error(NULL));
     return 1;
+  }
   float *a = malloc(sizeof(float) * N * N), *b = malloc(sizeof(float) * N * N),
         *c = malloc(sizeof(float) * N * N), *ref = malloc(sizeof(float) * N * N);
   for (int i = 0; i < N * N; ++i) {
