@@ -128,13 +128,14 @@ def cases():
     # here (47 columns); both with a shifted last tile each way.
     c.append(Case("matmul_tiled_edges_wide", [("f32", [70, k]), ("f32", [k, 47])],
                   "dl.matmul %a0, %a1", torch.matmul))
-    # Large enough for matmul_packed (BLAS-style packing, k in slices): 3
-    # row tasks (the last of 5 rows, less than a 6-row sliver), 2 column
-    # tasks (the last of 18 columns, part of a 16-column panel), k in 3
-    # slices of 175 (the last of 173). Its lhs gradient is packed too,
-    # from a transposed view. Sums of 523 products of N(0, 1) values round
-    # to ~1e-5 in float32 whatever the order: tol 1e-4.
-    c.append(Case("matmul_packed_edges", [("f32", [389, 523]), ("f32", [523, 530])],
+    # Large enough for matmul_packed (BLAS-style packing, k in slices):
+    # row tasks of 102 on 2 cores (the last of 83 rows, ending in less than
+    # a 6-row sliver), 2 column tasks (4080 columns, then 20: the last
+    # part of a 16-column panel), k in 3 slices of 175 (the last of 173).
+    # Its lhs gradient is packed too, from a transposed view. Sums of 523
+    # products of N(0, 1) values round to ~1e-5 in float32 whatever the
+    # order: tol 1e-4.
+    c.append(Case("matmul_packed_edges", [("f32", [389, 523]), ("f32", [523, 4100])],
                   "dl.matmul %a0, %a1", torch.matmul, tol=1e-4))
     c.append(Case("dense_relu_fused", [("f32", ["B", 33]), ("f32", [20, 33]), ("f32", [20])],
                   "%t = dl.transpose %a1 [1, 0] : (tensor<20x33xf32>) -> tensor<33x20xf32>\n"

@@ -51,18 +51,20 @@ func.func @large_dense(%x: tensor<?x3136xf32>, %w: tensor<1024x3136xf32>) -> ten
 // -----
 
 // Large GEMMs of static shape are packed and blocked as BLAS does: 2 x 6
-// vector accumulators (2 x 12 with 32 registers), 192-row x 512-column
-// tasks, k in near-equal slices of at most 256 (1024 = 4 x 256, 784 = 4 x
-// 196). Fewer rows than 384, a shallower sum than 512 or fewer columns
-// than 8 vectors keep register tiles.
+// vector accumulators (2 x 12 with 32 registers), k in near-equal slices
+// of at most 256 (1024 = 4 x 256, 784 = 4 x 196), tasks of every column
+// and at most 192 rows, as many as a multiple of the cores (1024 rows: 6
+// tasks of 174 on 2 cores, of 180 on 1; 10,000: 54 of 186). Fewer rows
+// than 384, a shallower sum than 512 or fewer columns than 8 vectors keep
+// register tiles.
 // CHECK-LABEL: func.func @gemms
-// CHECK: kind = "matmul_packed", parallel = true, tile = [16, 192, 6, 256, 512]
-// CHECK: kind = "matmul_packed", parallel = true, tile = [16, 192, 6, 196, 512]
+// CHECK: kind = "matmul_packed", parallel = true, tile = [16, 174, 6, 256, 1024]
+// CHECK: kind = "matmul_packed", parallel = true, tile = [16, 186, 6, 196, 128]
 // CHECK: kind = "matmul_tiled"
 // CHECK: kind = "matmul_tiled"
 // CHECK: kind = "matmul_tiled"
 // AVX512-LABEL: func.func @gemms
-// AVX512: kind = "matmul_packed", parallel = false, tile = [32, 192, 12, 256, 512], vector = 16
+// AVX512: kind = "matmul_packed", parallel = false, tile = [32, 180, 12, 256, 1024], vector = 16
 func.func @gemms(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>, %x: tensor<10000x784xf32>, %w: tensor<784x128xf32>, %y: tensor<383x1024xf32>, %z: tensor<1024x511xf32>, %v: tensor<511x128xf32>, %u: tensor<1024x63xf32>) -> (tensor<1024x1024xf32>, tensor<10000x128xf32>, tensor<383x1024xf32>, tensor<1024x128xf32>, tensor<1024x63xf32>) {
   %0 = dl.matmul %a, %b : (tensor<1024x1024xf32>, tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
   %1 = dl.matmul %x, %w : (tensor<10000x784xf32>, tensor<784x128xf32>) -> tensor<10000x128xf32>

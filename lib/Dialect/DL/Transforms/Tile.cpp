@@ -101,17 +101,27 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
           out.getDimSize(1) >= 8 * vectorWidth) {
         // A large GEMM of static shape: both operands packed, k in slices
         // (GotoBLAS / BLIS). 2 x 6 vectors of accumulators (BLIS's haswell
-        // sgemm micro-kernel); 192-row tasks, whose packed slivers (192 x
-        // kc) stay in L2; k in near-equal slices of at most 256, whose kc x
-        // tx panel slice (16 KB) stays in L1; 512-column tasks bound the
-        // accumulated tile. Below these sizes matmul_tiled is as fast
-        // (measured at 256^3; faster at 384 x 784 x 128 and up).
-        int64_t k = lhs.getDimSize(1), slices = (k + 255) / 256;
-        s.kind = "matmul_packed";
+        // sgemm micro-kernel); k in near-equal slices of at most 256, whose
+        // kc x tx panel slice (16 KB) stays in L1. Tasks of up to 192 rows,
+        // whose packed slivers (192 x kc) stay in L2, span all the columns
+        // up to BLIS's NC of 4080, so that each row is packed once per
+        // slice (512-column tasks packed it twice at N = 1024: 1-3% of the
+        // call); their count is rounded up to a multiple of the cores and
+        // the rows shared evenly, as whole tasks are what cores take.
+        // Below these sizes matmul_tiled is as fast (measured at 256^3;
+        // faster at 384 x 784 x 128 and up).
+        int64_t m = lhs.getDimSize(0), k = lhs.getDimSize(1), n = out.getDimSize(1);
+        int64_t slices = (k + 255) / 256;
         // With 32 vector registers (AVX-512, arm64) 2 x 12, as BLIS's
         // skx and armv8a kernels.
-        int64_t ry = vectorRegisters >= 32 ? 12 : 6;
-        s.tile = {2 * vectorWidth, 192, ry, (k + slices - 1) / slices, 512};
+        int64_t tx = 2 * vectorWidth, ry = vectorRegisters >= 32 ? 12 : 6;
+        int64_t tasks = (m + 191) / 192;
+        int64_t c = std::max<int64_t>(1, cores);
+        tasks = (tasks + c - 1) / c * c;
+        int64_t ty = (m + tasks * ry - 1) / (tasks * ry) * ry;
+        int64_t nc = std::min<int64_t>((n + tx - 1) / tx * tx, 4080 / tx * tx);
+        s.kind = "matmul_packed";
+        s.tile = {tx, ty, ry, (k + slices - 1) / slices, nc};
         return s;
       }
       if (!out.isDynamicDim(1) && out.getDimSize(1) >= vectorWidth) {
