@@ -143,6 +143,16 @@ def cases():
                   "    %z = dl.add %m, %a2 : (tensor<?x20xf32>, tensor<20xf32>) -> tensor<?x20xf32>\n"
                   "    %r0 = dl.relu %z",
                   lambda x, w, b: torch.relu(x @ w.T + b), sig="tensor<?x20xf32>"))
+    # A dense layer large enough for matmul_packed: the bias and relu are
+    # applied to each task's accumulated tile as it is stored, and w^T is
+    # packed from w.
+    c.append(Case("dense_packed_relu_fused",
+                  [("f32", [389, 523]), ("f32", [530, 523]), ("f32", [530])],
+                  "%t = dl.transpose %a1 [1, 0] : (tensor<530x523xf32>) -> tensor<523x530xf32>\n"
+                  "    %m = dl.matmul %a0, %t : (tensor<389x523xf32>, tensor<523x530xf32>) -> tensor<389x530xf32>\n"
+                  "    %z = dl.add %m, %a2 : (tensor<389x530xf32>, tensor<530xf32>) -> tensor<389x530xf32>\n"
+                  "    %r0 = dl.relu %z",
+                  lambda x, w, b: torch.relu(x @ w.T + b), sig="tensor<389x530xf32>", tol=1e-4))
     c.append(Case("batch_matmul", [("f32", ["B", a, m, k]), ("f32", ["B", a, k, o])],
                   "dl.batch_matmul %a0, %a1", torch.matmul))
     c.append(Case("batch_matmul_bcast", [("f32", ["B", m, k]), ("f32", [k, o])],
