@@ -178,12 +178,10 @@ private:
   /// Optimizer results that may be written straight into the parameter
   /// they replace (their dl.assign then copies nothing), with its offset.
   DenseMap<Value, int64_t> inPlaceUpdates(func::FuncOp fn);
-  LogicalResult runtimeDims(Entry &e, ValueRange symbols,
-                            DimsMap &dims);
+  LogicalResult runtimeDims(Entry &e, ValueRange symbols, DimsMap &dims);
   Value bytesOf(Value v, DimsMap &dims);
   /// Emits slot sizes/offsets; returns total bytes (or -1 if too large).
-  Value emitArenaPlan(Entry &e, DimsMap &dims,
-                      SmallVectorImpl<Value> &offsets);
+  Value emitArenaPlan(Entry &e, DimsMap &dims, SmallVectorImpl<Value> &offsets);
   LogicalResult emitArenaBytesFunc(Entry &e);
   LogicalResult emitEntryFunc(Entry &e, int entryIndex);
   Value makeBuffer(Block *entryBlock, Value hostPtr, Type elemType,
@@ -540,8 +538,7 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
 // Run-time shapes
 //===----------------------------------------------------------------------===//
 
-LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols,
-                                       DimsMap &dims) {
+LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols, DimsMap &dims) {
   func::FuncOp fn = e.fn;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     auto type = tensorType(fn.getArgument(i));
@@ -736,8 +733,7 @@ Value HostBuilder::bytesOf(Value v, DimsMap &dims) {
   return n;
 }
 
-Value HostBuilder::emitArenaPlan(Entry &e,
-                                 DimsMap &dims,
+Value HostBuilder::emitArenaPlan(Entry &e, DimsMap &dims,
                                  SmallVectorImpl<Value> &offsets) {
   Value total = c64(0);
   auto f64 = builder.getF64Type();

@@ -76,6 +76,7 @@ void renameClosures(llvm::Module &m) {
     f->setName(candidate);
   }
 }
+
 #include "dlc_runtime_aarch64.inc"
 #include "dlc_runtime_x86_64.inc"
 
@@ -128,14 +129,15 @@ constexpr unsigned kCodegenParts = 8;
 
 /// Compiles `module` to one relocatable object on `threads` threads: the
 /// module is split into kCodegenParts parts (each compiled with its own
-/// context and target machine), their objects are merged with `ld -r`, and the `internalized`
-/// symbols (global in their own modules, made internal in the model's) are
-/// global (hidden) across the parts and made local again in the merged
-/// object, so that it exports what the serial path's does. Symbols local
-/// from the start stay local, in the part of their users.
+/// context and target machine), their objects are merged with `ld -r`,
+/// and the `internalized` symbols (global in their own modules, made
+/// internal in the model's) are global (hidden) across the parts and made
+/// local again in the merged object, so that it exports what a
+/// whole-module compile does. Symbols local from the start stay local, in
+/// the part of their users.
 bool splitCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet<> &internalized,
-                     const halide::TargetSpec &target, llvm::StringRef ld, unsigned threads,
-                     std::string &object, std::string &error) {
+                  const halide::TargetSpec &target, llvm::StringRef ld, unsigned threads,
+                  std::string &object, std::string &error) {
   std::vector<std::string> locals;
   for (llvm::GlobalValue &gv : module->global_values())
     if (!gv.isDeclaration() && gv.hasLocalLinkage() && internalized.contains(gv.getName())) {
@@ -409,7 +411,7 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     if (native && ld) {
       std::string merged;
       if (splitCodegen(std::move(module), internalized, target, *ld,
-                          std::max(1u, codegenThreads), merged, error)) {
+                       std::max(1u, codegenThreads), merged, error)) {
         os << merged;
         return true;
       }
