@@ -145,7 +145,8 @@ def main():
            "| inference | batch | threads | dlc (ms) | PyTorch (ms) | ratio |",
            "|---|---:|---:|---:|---:|---:|")
     def versus(model, mode, batch, iters, threads):
-        """dlc's and PyTorch's median microseconds for one configuration."""
+        """dlc's and PyTorch's microseconds per call for one configuration
+        (each side's fastest of the alternating rounds)."""
         script = "torch_forward.py" if mode == "forward" else "torch_train.py"
         return alternate(args.rounds, [exes[model], mode, str(batch), str(iters)],
                          [PY, os.path.join(ROOT, "bench", script), model, str(batch),
