@@ -55,6 +55,13 @@ struct Val {
   double number() const { return kind == Kind::Int ? (double)i : f; }
 };
 
+/// A number as the user would write it: "0.5", "1e-07".
+std::string formatNumber(double v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 StringRef kindName(Val::Kind k) {
   switch (k) {
   case Val::Kind::Tensor: return "a tensor";
@@ -142,10 +149,16 @@ private:
   }
   template <typename OpTy, typename... Ts>
   Val build(SMLoc l, const TensorShape &shape, Ts &&...args) {
+    (void)checkLimits(shape, l, "the result");
     auto op = builder.create<OpTy>(loc(l), shape.toType(&ctx),
                                    std::forward<Ts>(args)...);
     return tensorVal(op->getResult(0), shape, l);
   }
+  /// Kernels index tensors with 32-bit integers (Halide): every static dim
+  /// and every static element count must be at most 2^31 - 1. Reports the
+  /// first violation only, since every later op inherits the shape.
+  bool checkLimits(const TensorShape &shape, SMLoc l, const Twine &what);
+  bool limitReported = false;
   Val scalarConstant(double v, DType dtype, SMLoc l);
   /// Error reporter for shape functions: "<op>: <message>".
   std::function<void(const Twine &)> shapeErr(SMLoc l, StringRef op) {
@@ -160,7 +173,10 @@ private:
   std::optional<double> asNumber(const Val *v, StringRef what, SMLoc l);
   std::optional<std::vector<int64_t>> asInts(const Val *v, StringRef what,
                                              SMLoc l, size_t broadcastTo = 0);
-  bool asBool(const Val *v, bool dflt) { return v ? v->b : dflt; }
+  /// The boolean keyword argument `key` of `a`: `dflt` when it is absent, an
+  /// error naming the expected kind for anything but true or false (none
+  /// included: a boolean has no "unset" value to fall back on).
+  std::optional<bool> asBool(const Args &a, StringRef key, bool dflt);
 
   //===--------------------------------------------------------------------===//
   // Evaluation
@@ -189,8 +205,9 @@ private:
   // Parameters and layers
   //===--------------------------------------------------------------------===//
 
-  /// A unique layer scope name: the `let` name or `kind`, `kind_1`, ...
-  std::string layerName(const Args &a, StringRef kind);
+  /// A unique layer scope name: the `let` name or `kind`, `kind_1`, ...; an
+  /// explicit `name=` that is not a new non-empty string is an error.
+  std::optional<std::string> layerName(const Args &a, StringRef kind);
   std::optional<Val> param(StringRef name, const TensorShape &shape,
                            const Val &init, SMLoc l, bool nonTrainable = false);
   Val initVal(dl::Initializer k) {
@@ -268,7 +285,20 @@ std::optional<TensorShape> MLIRGenImpl::resolveType(const TypeSpec &t,
     else
       return fail(d.loc, "unknown dimension '" + name + "'");
   }
+  if (!checkLimits(s, t.loc, "the type"))
+    return std::nullopt;
   return s;
+}
+
+bool MLIRGenImpl::checkLimits(const TensorShape &shape, SMLoc l,
+                              const Twine &what) {
+  std::string why = tensorLimitViolation(shape);
+  if (why.empty())
+    return true;
+  if (!limitReported)
+    error(l) << what.str() << " " << why;
+  limitReported = true;
+  return false;
 }
 
 Val MLIRGenImpl::scalarConstant(double v, DType dtype, SMLoc l) {
@@ -288,8 +318,26 @@ std::optional<Val> MLIRGenImpl::asTensor(const Val &v, StringRef what, SMLoc l,
                                          DType like) {
   if (v.isTensor())
     return v;
-  if (v.isNumber())
-    return scalarConstant(v.number(), like, v.loc.isValid() ? v.loc : l);
+  if (v.isNumber()) {
+    SMLoc at = v.loc.isValid() ? v.loc : l;
+    // Element types never convert implicitly: a number combines with an
+    // integer or boolean tensor only where it is exactly representable.
+    if (like == DType::I1)
+      return fail(at, what + ": a number cannot combine with a bool tensor "
+                             "(use cast() to convert the tensor first)");
+    if (isInteger(like) && v.kind == Val::Kind::Float)
+      return fail(at, what + ": the number " + formatNumber(v.f) +
+                          " is not an integer, so it cannot combine with the " +
+                          stringifyDType(like) +
+                          " tensor (element types never convert implicitly; "
+                          "use cast(x, \"f32\") first)");
+    if (like == DType::I32 &&
+        (v.i < std::numeric_limits<int32_t>::min() ||
+         v.i > std::numeric_limits<int32_t>::max()))
+      return fail(at, what + ": the integer " + Twine(v.i) +
+                          " does not fit an i32 tensor");
+    return scalarConstant(v.number(), like, at);
+  }
   return fail(v.loc.isValid() ? v.loc : l,
               what + " must be a tensor, got " + kindName(v.kind));
 }
@@ -308,6 +356,19 @@ std::optional<double> MLIRGenImpl::asNumber(const Val *v, StringRef what,
     return fail(v ? v->loc : l, what + " must be a number, got " +
                                     (v ? kindName(v->kind) : "nothing"));
   return v->number();
+}
+
+std::optional<bool> MLIRGenImpl::asBool(const Args &a, StringRef key,
+                                        bool dflt) {
+  auto it = a.values.find(key.str());
+  if (it == a.values.end())
+    return dflt;
+  const Val &v = it->second;
+  if (v.kind != Val::Kind::Bool)
+    return fail(v.loc.isValid() ? v.loc : a.loc,
+                a.callee + ": '" + key + "' must be true or false, got " +
+                    kindName(v.kind));
+  return v.b;
 }
 
 std::optional<std::vector<int64_t>>
@@ -594,7 +655,7 @@ MLIRGenImpl::callFunction(const FunctionDecl &fn, const CallExpr &call,
   Scope scope;
   Args hint;
   hint.nameHint = nameHint.str();
-  scope.prefix = layerName(hint, fn.name) + ".";
+  scope.prefix = *layerName(hint, fn.name) + "."; // no explicit name
   scopes.push_back(std::move(scope));
   callStack.push_back(fn.name);
   auto cleanup = llvm::make_scope_exit([&] {
@@ -779,11 +840,24 @@ bool MLIRGenImpl::runStatements(
 // Parameters
 //===----------------------------------------------------------------------===//
 
-std::string MLIRGenImpl::layerName(const Args &a, StringRef kind) {
+std::optional<std::string> MLIRGenImpl::layerName(const Args &a,
+                                                  StringRef kind) {
   std::string prefix = scopes.empty() ? "" : scopes.back().prefix;
   std::string base = a.nameHint.empty() ? kind.str() : a.nameHint;
-  if (const Val *n = a.get("name"); n && n->kind == Val::Kind::String)
+  if (const Val *n = a.get("name")) {
+    // An explicit name is the parameters' name in checkpoints: two layers
+    // with one name would silently get two sets of weights, so it is an
+    // error, as in Keras.
+    if (n->kind != Val::Kind::String || n->s.empty())
+      return fail(n->loc, a.callee + ": 'name' must be a non-empty string, got " +
+                              kindName(n->kind));
+    if (usedLayerNames.count(prefix + n->s))
+      return fail(n->loc, a.callee + ": the layer name '" + n->s +
+                              "' is already used; layer names must be "
+                              "unique (share a layer by calling it once "
+                              "and reusing its result)");
     base = n->s;
+  }
   std::string name = base;
   for (int i = 1; usedLayerNames.count(prefix + name); ++i)
     name = base + "_" + std::to_string(i);
@@ -801,6 +875,8 @@ std::optional<Val> MLIRGenImpl::param(StringRef name, const TensorShape &shape,
   if (!isFloat(shape.dtype))
     return fail(l, "parameter '" + name + "' must be floating point, got " +
                        shape.str());
+  if (!checkLimits(shape, l, "parameter '" + name + "'"))
+    return std::nullopt;
   auto type = shape.toType(&ctx);
   if (declareParams) {
     if (declaredParams.count(name.str()))

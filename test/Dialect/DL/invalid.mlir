@@ -513,3 +513,17 @@ func.func @lstm_grad_types(%x: tensor<2x3x4xf32>, %wi: tensor<8x4xf32>, %wh: ten
   %0:4 = dl.lstm_grad %x, %wi, %wh, %b, %do, %dh, %dc : (tensor<2x3x4xf32>, tensor<8x4xf32>, tensor<8x2xf32>, tensor<8xf32>, tensor<2x3x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>) -> (tensor<2x3x4xf32>, tensor<4x8xf32>, tensor<8x2xf32>, tensor<8xf32>)
   return
 }
+
+// -----
+
+// Kernels index with 32-bit integers.
+func.func @too_large(%x: tensor<?x65536xf32>) attributes {dl.entry = "forward"} {
+  // expected-error@+1 {{tensor 'tensor<65536x65536xf32>': f32[65536,65536] has more than 2^31 - 1 elements}}
+  %0 = dl.constant dense<1.0> : tensor<65536x65536xf32>
+  return
+}
+
+// -----
+
+// expected-error@+1 {{'dl.parameter' op parameter 'big': f32[2147483648] has a dim of 2147483648}}
+dl.parameter @big : tensor<2147483648xf32> = zeros

@@ -4,6 +4,7 @@
 #include "dlc/Dialect/DL/IR/DLDialect.h"
 #include "dlc/Dialect/DL/IR/DLOps.h"
 #include "dlc/Dialect/DL/IR/Schedule.h"
+#include "dlc/Dialect/DL/IR/ShapeFunctions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -30,6 +31,31 @@ Operation *DLDialect::materializeConstant(OpBuilder &builder, Attribute value,
   return builder.create<ConstantOp>(loc, elements);
 }
 
+/// Every tensor of an entry point within the kernels' 32-bit indexing (see
+/// kMaxTensorExtent): a .mlir input must not reach Halide with a dim or an
+/// element count it cannot index.
+static LogicalResult verifyEntryLimits(func::FuncOp fn) {
+  auto check = [](Operation *at, Type type) -> LogicalResult {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+    if (!tensor)
+      return success();
+    std::string why = dlc::tensorLimitViolation(dlc::TensorShape::fromType(tensor));
+    if (why.empty())
+      return success();
+    return at->emitError() << "tensor " << tensor << ": " << why;
+  };
+  for (Type t : fn.getArgumentTypes())
+    if (failed(check(fn, t)))
+      return failure();
+  WalkResult r = fn.walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      if (failed(check(op, t)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(r.wasInterrupted());
+}
+
 LogicalResult DLDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
   if (attr.getName() == kEntryAttrName) {
@@ -46,7 +72,7 @@ LogicalResult DLDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << kEntryAttrName
                              << "' must name the entry point with a C "
                                 "identifier, such as \"forward\" or \"loss\"";
-    return success();
+    return verifyEntryLimits(cast<func::FuncOp>(op));
   }
   if (attr.getName() == kModelAttrName) {
     if (!isa<ModuleOp>(op) || !isa<StringAttr>(attr.getValue()))

@@ -108,6 +108,9 @@ LogicalResult ParameterOp::verify() {
   if (!type.hasStaticShape())
     return emitOpError("parameter '")
            << getSymName() << "' must have a static shape, got " << type;
+  if (std::string why = tensorLimitViolation(TensorShape::fromType(type));
+      !why.empty())
+    return emitOpError("parameter '") << getSymName() << "': " << why;
   Initializer init = getInitializer();
   if (init == Initializer::constant && !getValue())
     return emitOpError("initializer 'constant' needs a 'value'");

@@ -93,6 +93,25 @@ TensorShape TensorShape::fromType(RankedTensorType type) {
   return s;
 }
 
+std::string tensorLimitViolation(const TensorShape &shape) {
+  int64_t elements = 1;
+  bool overflow = false;
+  for (const Dim &d : shape.dims) {
+    if (!d.isStatic())
+      continue;
+    if (d.size > kMaxTensorExtent)
+      return shape.str() + " has a dim of " + std::to_string(d.size) +
+             "; dims are limited to 2^31 - 1 (kernels index with 32-bit "
+             "integers)";
+    overflow |= llvm::MulOverflow(elements, d.size, elements) ||
+                elements > kMaxTensorExtent;
+  }
+  if (overflow)
+    return shape.str() + " has more than 2^31 - 1 elements, the limit of a "
+           "tensor (kernels index with 32-bit integers)";
+  return "";
+}
+
 bool dimsCompatible(const Dim &a, const Dim &b) {
   if (a.isUnknown() || b.isUnknown())
     return true;
@@ -534,6 +553,20 @@ static LogicalResult checkWindow(ArrayRef<int64_t> kernel,
   return success();
 }
 
+/// Convolution and pooling kernels are specialized to their image size:
+/// an NCHW input's H and W must be known when the model is compiled. A
+/// symbolic H or W is an error here; an unknown one (`?` in a .mlir type,
+/// perhaps refined later by dl-shape-inference) is rejected when the host
+/// code is built (DLToHost's run-time dims).
+static LogicalResult requireStaticSpatialDims(const TensorShape &input,
+                                              ShapeErrorFn emitError) {
+  if (!input.dims[2].isNamed() && !input.dims[3].isNamed())
+    return success();
+  emitError("the input's spatial dims (H, W) must be static, got " +
+            input.str() + "; compile one model per image size");
+  return failure();
+}
+
 FailureOr<TensorShape> inferConv2DShape(const TensorShape &input,
                                         const TensorShape &filter,
                                         ArrayRef<int64_t> strides,
@@ -550,6 +583,8 @@ FailureOr<TensorShape> inferConv2DShape(const TensorShape &input,
     emitError("groups must be positive, got " + Twine(groups));
     return failure();
   }
+  if (failed(requireStaticSpatialDims(input, emitError)))
+    return failure();
   const Dim &kh = filter.dims[2], &kw = filter.dims[3];
   if (!kh.isStatic() || !kw.isStatic()) {
     emitError("filter spatial dims must be static, got " + filter.str());
@@ -599,6 +634,8 @@ FailureOr<TensorShape> inferPool2DShape(const TensorShape &input,
     emitError("expects an NCHW input, got " + input.str());
     return failure();
   }
+  if (failed(requireStaticSpatialDims(input, emitError)))
+    return failure();
   if (failed(checkWindow(kernel, strides, padding, {1, 1}, emitError)))
     return failure();
   for (int i = 0; i < 2; ++i)

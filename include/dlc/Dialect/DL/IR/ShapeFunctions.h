@@ -76,6 +76,15 @@ struct TensorShape {
   static TensorShape fromType(mlir::RankedTensorType type);
 };
 
+/// The largest static dim and static element count a tensor may have:
+/// kernels index with 32-bit integers (Halide's Int(32) extents and
+/// strides), so 2^31 - 1.
+constexpr int64_t kMaxTensorExtent = 2147483647;
+
+/// Why `shape` exceeds kMaxTensorExtent ("has dim 2147483648, ..."), or ""
+/// when it does not. Symbolic dims are checked at run time instead.
+std::string tensorLimitViolation(const TensorShape &shape);
+
 /// Callback that reports one error message. Shape functions call it at most
 /// once and then return failure.
 using ShapeErrorFn = llvm::function_ref<void(const llvm::Twine &)>;
