@@ -71,6 +71,18 @@ def softmaxed(shape, dtype):
     return torch.softmax(torch.from_numpy(normal(shape, dtype)), -1).numpy()
 
 
+def with_nan(shape, dtype):
+    """Normal values with about one in five NaN, as torch propagates them."""
+    x = normal(shape, dtype)
+    x[rng.uniform(size=shape) < 0.2] = np.nan
+    return x
+
+
+def bool_bytes(shape, dtype):
+    """bool buffers as C writes them: any non-zero byte is true."""
+    return rng.choice(np.array([0, 1, 2, 128, 255], np.uint8), shape)
+
+
 def ints(high):
     return lambda shape, dtype: rng.integers(0, high, shape).astype(
         np.int32 if dtype == "i32" else np.int64)
@@ -87,6 +99,17 @@ def cases():
     for op, fn in [("add", torch.add), ("sub", torch.sub), ("mul", torch.mul),
                    ("maximum", torch.maximum), ("minimum", torch.minimum)]:
         c.append(Case(op, BIN, f"dl.{op} %a0, %a1", fn))
+    # NaN propagates through max and min (torch.maximum, NumPy) and relu.
+    for op, fn in [("maximum", torch.maximum), ("minimum", torch.minimum)]:
+        c.append(Case(op + "_nan", BIN, f"dl.{op} %a0, %a1", fn, gen=[with_nan, with_nan]))
+    c.append(Case("relu_nan", U, "dl.relu %a0", torch.relu, form="same", gen=[with_nan]))
+    c.append(Case("reduce_max_nan", U, "dl.reduce_max %a0 axes = [-1]",
+                  lambda x: x.amax(-1), gen=[with_nan]))
+    c.append(Case("max_pool2d_nan", [("f32", ["B", ch, h, w])],
+                  "dl.max_pool2d %a0 kernel = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0]",
+                  lambda x: F.max_pool2d(x, 2, 2), gen=[with_nan]))
+    c.append(Case("cast_bool_f32", [("i1", ["B", n])], "dl.cast %a0",
+                  lambda x: (x != 0).to(torch.float32), form="cast:f32", gen=[bool_bytes]))
     c.append(Case("div", BIN, "dl.div %a0, %a1", torch.div,
                   gen=[normal, positive]))
     c.append(Case("pow", BIN, "dl.pow %a0, %a1", torch.pow,
@@ -386,7 +409,9 @@ def entry(i, case):
 
 
 # Ops whose VJP is not implemented yet (or that have no float gradient).
-NO_GRAD = {"cast_f32_i32", "cast_i32_f32",
+NO_GRAD = {"cast_f32_i32", "cast_i32_f32", "cast_bool_f32",
+           # NaN inputs: the forward's propagation is what is checked.
+           "maximum_nan", "minimum_nan", "relu_nan", "reduce_max_nan", "max_pool2d_nan",
            # The result's dim 0 is B + a: the cotangent argument cannot name it.
            "concat_batch"}
 
@@ -552,7 +577,7 @@ def main():
         for k, e in enumerate(expected):
             got = np.fromfile(os.path.join(args.work, f"out{k}.bin"), e.dtype).reshape(e.shape)
             atol = tol if atols is None or atols[k] is None else atols[k]
-            if not np.allclose(got, e, rtol=tol, atol=atol):
+            if not np.allclose(got, e, rtol=tol, atol=atol, equal_nan=True):
                 err = np.max(np.abs(got.astype(np.float64) - e))
                 where = np.unravel_index(np.argmax(np.abs(got.astype(np.float64) - e)), e.shape)
                 print(f"FAIL {label} output {k}: max |error| {err:.3g} > {tol:g} at {where} "

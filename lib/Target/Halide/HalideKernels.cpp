@@ -147,6 +147,19 @@ private:
     for (int i = 0; i < r; ++i)
       t.extents.push_back(extentOf(v, i, p));
     t.func = H::Func(p);
+    if (tensorType(v).getElementType().isInteger(1)) {
+      // bool buffers hold one byte per element (the C header's uint8_t);
+      // any non-zero byte is true, as in C. Read as a Bool buffer, Halide
+      // would look at the low bit only.
+      std::vector<H::Var> vars;
+      for (int i = 0; i < r; ++i)
+        vars.push_back(H::Var("b" + std::to_string(i)));
+      std::vector<H::Expr> at(vars.begin(), vars.end());
+      H::Func nonzero("nonzero_" + p.name());
+      nonzero(vars) = p(at) != H::cast<uint8_t>(0);
+      t.func = nonzero;
+      t.type = H::Bool();
+    }
     return t;
   }
 
@@ -249,6 +262,23 @@ Tensor KernelBuilder::get(Value v) {
 
 H::Expr sigmoid(H::Expr x) { return 1.0f / (1.0f + H::exp(-x)); }
 
+/// max / min that propagate NaN, as torch.maximum, torch.relu and NumPy do.
+/// Halide's max and min lower to LLVM's maxnum (which drops NaN) with
+/// fast-math flags whose no-NaNs lets LLVM fold a NaN test away, so the
+/// select is strict_float (no fast-math flags on it and its operands).
+H::Expr nanMax(H::Expr a, H::Expr b) {
+  if (!a.type().is_float())
+    return H::max(a, b);
+  return H::strict_float(
+      H::select(H::is_nan(a), a, H::select(H::is_nan(b), b, H::max(a, b))));
+}
+H::Expr nanMin(H::Expr a, H::Expr b) {
+  if (!a.type().is_float())
+    return H::min(a, b);
+  return H::strict_float(
+      H::select(H::is_nan(a), a, H::select(H::is_nan(b), b, H::min(a, b))));
+}
+
 Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
   using namespace dlc::dl;
   using mlir::isa;
@@ -279,8 +309,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
   if (isa<MulOp>(op)) return binary([](H::Expr a, H::Expr b) { return a * b; });
   if (isa<DivOp>(op)) return binary([](H::Expr a, H::Expr b) { return a / b; });
   if (isa<PowOp>(op)) return binary([](H::Expr a, H::Expr b) { return H::pow(a, b); });
-  if (isa<MaximumOp>(op)) return binary([](H::Expr a, H::Expr b) { return H::max(a, b); });
-  if (isa<MinimumOp>(op)) return binary([](H::Expr a, H::Expr b) { return H::min(a, b); });
+  if (isa<MaximumOp>(op)) return binary(nanMax);
+  if (isa<MinimumOp>(op)) return binary(nanMin);
   if (isa<NegOp>(op)) return unary([](H::Expr x) { return -x; });
   if (isa<AbsOp>(op)) return unary([](H::Expr x) { return H::abs(x); });
   if (isa<ExpOp>(op)) return unary([](H::Expr x) { return H::exp(x); });
@@ -290,7 +320,12 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
   if (isa<TanhOp>(op)) return unary([](H::Expr x) { return H::tanh(x); });
   if (isa<SigmoidOp>(op)) return unary([](H::Expr x) { return sigmoid(x); });
   if (isa<ReluOp>(op))
-    return unary([](H::Expr x) { return H::max(x, H::Internal::make_zero(x.type())); });
+    return unary([](H::Expr x) {
+      // relu(NaN) is NaN, as in PyTorch: a NaN pixel must not vanish into a
+      // finite loss. One compare and blend on top of the max.
+      return H::strict_float(
+          H::select(H::is_nan(x), x, H::max(x, H::Internal::make_zero(x.type()))));
+    });
   if (auto gelu = dyn_cast<GeluOp>(op)) {
     bool tanhForm = gelu.getApproximate() == GeluApproximation::tanh;
     return unary([tanhForm](H::Expr x) -> H::Expr {
@@ -440,8 +475,14 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
           src.push_back(idx[o++]);
         }
       }
-      if (isa<ReduceMaxOp>(op))
-        return H::maximum(a(src));
+      if (isa<ReduceMaxOp>(op)) {
+        if (!type.is_float())
+          return H::maximum(a(src));
+        // NaN wins, as in torch.amax.
+        return H::strict_float(
+            H::select(H::sum(H::select(H::is_nan(a(src)), 1, 0)) > 0,
+                      H::Internal::make_const(type, NAN), H::maximum(a(src))));
+      }
       H::Expr s = H::sum(a(src));
       if (isa<ReduceMeanOp>(op))
         s = s / H::cast(type, count);
@@ -687,8 +728,14 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       H::Expr inside = iy >= 0 && iy < x.extents[2] && ix >= 0 && ix < x.extents[3];
       H::Expr v = x({idx[0], idx[1], H::clamp(iy, 0, x.extents[2] - 1),
                      H::clamp(ix, 0, x.extents[3] - 1)});
-      if (isMax) // PyTorch pads max pooling with -inf
-        return H::maximum(H::select(inside, v, type.min()));
+      if (isMax) { // PyTorch pads max pooling with -inf; NaN wins
+        H::Expr m = H::maximum(H::select(inside, v, type.min()));
+        if (!type.is_float())
+          return m;
+        H::Expr nans = H::sum(H::select(inside && H::is_nan(v), 1, 0));
+        return H::strict_float(
+            H::select(nans > 0, H::Internal::make_const(type, NAN), m));
+      }
       H::Expr total = H::sum(H::select(inside, v, H::Internal::make_zero(type)));
       if (includePad) {
         // Count the window's positions inside the padded input.
@@ -1750,8 +1797,9 @@ H::Pipeline KernelBuilder::build(std::vector<H::Argument> &args) {
       break;
     auto t = tensorType(v);
     int r = t.getRank();
-    H::ImageParam p(halideType(t.getElementType()), r,
-                    "in" + std::to_string(params.size()));
+    H::Type elem = t.getElementType().isInteger(1) ? H::UInt(8)
+                                                  : halideType(t.getElementType());
+    H::ImageParam p(elem, r, "in" + std::to_string(params.size()));
     // Every buffer the host passes starts at 0 and has a unit innermost
     // stride; static extents are checked and let Halide specialize.
     for (int i = 0; i < r; ++i) {

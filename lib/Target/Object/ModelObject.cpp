@@ -315,6 +315,15 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
       renameClosures(*part);
     part->setDataLayout(module->getDataLayout());
     part->setTargetTriple(target.triple);
+    // Halide records whether a module's fast-math flags are per instruction
+    // (any strict_float in it, e.g. NaN-propagating max) and otherwise
+    // relies on global no-NaNs target options. dlc's target machine sets no
+    // global fast-math options, so every part is per instruction; one value
+    // also keeps the linker from warning about the difference.
+    static constexpr llvm::StringLiteral kPerInstructionFastMath =
+        "halide_per_instruction_fast_math_flags";
+    if (part->getModuleFlag(kPerInstructionFastMath))
+      part->setModuleFlag(llvm::Module::Warning, kPerInstructionFastMath, 1);
     if (llvm::Linker::linkModules(*module, std::move(part))) {
       error = "cannot link " + what + " into the model";
       return false;
