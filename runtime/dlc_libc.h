@@ -19,6 +19,7 @@ typedef struct _IO_FILE FILE;
 
 void *malloc(size_t);
 void *calloc(size_t, size_t);
+void *realloc(void *, size_t);
 void free(void *);
 int posix_memalign(void **, size_t, size_t);
 void *memcpy(void *, const void *, size_t);
@@ -32,6 +33,7 @@ FILE *fopen(const char *, const char *);
 int fclose(FILE *);
 size_t fread(void *, size_t, size_t, FILE *);
 size_t fwrite(const void *, size_t, size_t, FILE *);
+int ferror(FILE *);
 int fseek(FILE *, long, int);
 long ftell(FILE *);
 int *__errno_location(void);

@@ -7,46 +7,22 @@
  *===----------------------------------------------------------------------===*/
 
 #include "dlc_libc.h"
+#include "dlc_json.h"
 #include "dlc_runtime.h"
+#include "dlc_state.h"
 
 /* From the Halide runtime linked into the same object. */
 int halide_set_num_threads(int n);
-typedef void (*halide_error_handler_t)(void *, const char *);
-halide_error_handler_t halide_set_error_handler(halide_error_handler_t handler);
 
-/* Halide's default error handler prints and aborts; a library must not.
- * Ours keeps the message (per thread) for the failing call's error. */
-static __thread char halide_message[256];
+/* The message of the last failed create (or call on a NULL model), which
+ * has no state to hold it: one per thread, so that threads failing at once
+ * neither garble nor read each other's. Static: only this file's functions
+ * touch it (a thread-local shared between the runtime's files would be
+ * split across the object's parts). */
+static _Thread_local char dlc_rt_create_error[DLC_ERROR_SIZE];
 
-static void record_halide_error(void *user_context, const char *msg) {
-  (void)user_context;
-  snprintf(halide_message, sizeof halide_message, "%s", msg);
-  size_t n = strlen(halide_message);
-  while (n > 0 && (halide_message[n - 1] == '\n' || halide_message[n - 1] == ' '))
-    halide_message[--n] = 0;
-}
-
-#define DLC_STATE_MAGIC 0x646c6373746174ULL /* "dlcstat" */
-#define DLC_ERROR_SIZE 512
-/* safetensors caps its JSON header at 100 MB; so do we. */
-#define DLC_MAX_HEADER (100ull * 1000 * 1000)
-#define DLC_MAX_JSON_DEPTH 64
-#define DLC_MAX_RANK 8
-
-struct dlc_state {
-  uint64_t magic;
-  const dlc_model_desc *desc;
-  float *params;
-  void *arena;
-  int64_t arena_bytes;
-  char error[DLC_ERROR_SIZE];
-};
-
-/* The message of the last failed create, which has no state to hold it. */
-static char create_error[DLC_ERROR_SIZE];
-
-static int32_t fail(dlc_state *s, int32_t status, const char *fmt, ...) {
-  char *buf = s ? s->error : create_error;
+int32_t dlc_rt_fail(dlc_state *s, int32_t status, const char *fmt, ...) {
+  char *buf = s ? s->error : dlc_rt_create_error;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, DLC_ERROR_SIZE, fmt, ap);
@@ -54,15 +30,14 @@ static int32_t fail(dlc_state *s, int32_t status, const char *fmt, ...) {
   return status;
 }
 
-static int check_state(const dlc_model_desc *d, dlc_state *s,
-                       const char *fn) {
+int dlc_rt_check_state(const dlc_model_desc *d, dlc_state *s, const char *fn) {
   if (!s) {
-    snprintf(create_error, DLC_ERROR_SIZE, "%s_%s: the model is NULL",
+    snprintf(dlc_rt_create_error, DLC_ERROR_SIZE, "%s_%s: the model is NULL",
              d->name, fn);
     return 0;
   }
   if (s->magic != DLC_STATE_MAGIC || s->desc != d) {
-    snprintf(create_error, DLC_ERROR_SIZE,
+    snprintf(dlc_rt_create_error, DLC_ERROR_SIZE,
              "%s_%s: not a %s model (created by another model's create, or "
              "destroyed)", d->name, fn, d->name);
     return 0;
@@ -144,22 +119,22 @@ static void init_param(const dlc_param_desc *p, float *dst, uint64_t *rng) {
 int32_t dlc_rt_create(const dlc_model_desc *d, dlc_state **out,
                       uint64_t seed) {
   if (!out)
-    return fail(0, DLC_RT_INVALID_ARGUMENT, "%s_create: `out` is NULL",
+    return dlc_rt_fail(0, DLC_RT_INVALID_ARGUMENT, "%s_create: `out` is NULL",
                 d->name);
   *out = 0;
   dlc_state *s = (dlc_state *)calloc(1, sizeof(dlc_state));
   if (!s)
-    return fail(0, DLC_RT_OUT_OF_MEMORY, "%s_create: out of memory",
+    return dlc_rt_fail(0, DLC_RT_OUT_OF_MEMORY, "%s_create: out of memory",
                 d->name);
   void *params = 0;
   size_t bytes = (size_t)(d->param_elems > 0 ? d->param_elems : 1) * 4;
   if (posix_memalign(&params, 64, bytes) != 0) {
     free(s);
-    return fail(0, DLC_RT_OUT_OF_MEMORY,
+    return dlc_rt_fail(0, DLC_RT_OUT_OF_MEMORY,
                 "%s_create: out of memory for %lld parameter bytes", d->name,
                 (long long)bytes);
   }
-  halide_set_error_handler(record_halide_error);
+  dlc_rt_install_error_handler();
   s->magic = DLC_STATE_MAGIC;
   s->desc = d;
   s->params = (float *)params;
@@ -182,7 +157,7 @@ void dlc_rt_destroy(const dlc_model_desc *d, dlc_state *s) {
 const char *dlc_rt_last_error(const dlc_model_desc *d, const dlc_state *s) {
   if (s && s->magic == DLC_STATE_MAGIC && s->desc == d)
     return s->error;
-  return create_error;
+  return dlc_rt_create_error;
 }
 
 int32_t dlc_rt_set_num_threads(int32_t n) {
@@ -190,64 +165,6 @@ int32_t dlc_rt_set_num_threads(int32_t n) {
     return DLC_RT_INVALID_ARGUMENT;
   halide_set_num_threads(n);
   return DLC_RT_OK;
-}
-
-/*===----------------------------------------------------------------------===*
- * Entry calls
- *===----------------------------------------------------------------------===*/
-
-int32_t dlc_rt_begin_call(const dlc_model_desc *d, dlc_state *s, int64_t entry,
-                          const int64_t *symbols, void *const *args,
-                          int64_t arena_bytes) {
-  const dlc_entry_desc *e = &d->entries[entry];
-  if (!check_state(d, s, e->name + strlen(d->name) + 1))
-    return DLC_RT_INVALID_ARGUMENT;
-  s->error[0] = 0;
-  halide_message[0] = 0;
-  for (int64_t i = 0; i < e->num_symbols; ++i)
-    /* Halide indexes each dim with int32. */
-    if (symbols[i] <= 0 || symbols[i] > 0x7fffffff)
-      return fail(s, DLC_RT_INVALID_ARGUMENT,
-                  "%s: %s = %lld is out of range (1 to 2147483647)", e->name,
-                  e->symbols[i], (long long)symbols[i]);
-  for (int64_t i = 0; i < e->num_args; ++i)
-    if (!args[i])
-      return fail(s, DLC_RT_INVALID_ARGUMENT, "%s: `%s` is NULL", e->name,
-                  e->args[i]);
-  if (arena_bytes < 0)
-    return fail(s, DLC_RT_OUT_OF_MEMORY,
-                "%s: the intermediate tensors for these dims exceed the "
-                "address space", e->name);
-  if (arena_bytes > s->arena_bytes) {
-    void *arena = 0;
-    if (posix_memalign(&arena, 64, (size_t)arena_bytes) != 0)
-      return fail(s, DLC_RT_OUT_OF_MEMORY,
-                  "%s: out of memory for a %lld-byte arena", e->name,
-                  (long long)arena_bytes);
-    free(s->arena);
-    s->arena = arena;
-    s->arena_bytes = arena_bytes;
-  }
-  return DLC_RT_OK;
-}
-
-float *dlc_rt_params(dlc_state *s) { return s->params; }
-void *dlc_rt_arena(dlc_state *s) { return s->arena; }
-
-int32_t dlc_rt_end_call(const dlc_model_desc *d, dlc_state *s, int64_t entry,
-                        int32_t kernel_status, int64_t kernel) {
-  const dlc_entry_desc *e = &d->entries[entry];
-  if (kernel_status == 0)
-    return DLC_RT_OK;
-  const char *what = kernel >= 0 && kernel < e->num_kernels
-                         ? e->kernels[kernel] : "a kernel";
-  /* halide_error_code_requirement_failed: a run-time check of the op's
-   * semantics, such as a class label outside [0, C). */
-  if (halide_message[0])
-    return fail(s, DLC_RT_KERNEL, "%s: %s failed: %s", e->name, what,
-                halide_message);
-  return fail(s, DLC_RT_KERNEL, "%s: %s failed (Halide error %d)", e->name,
-              what, (int)kernel_status);
 }
 
 /*===----------------------------------------------------------------------===*
@@ -277,25 +194,33 @@ int64_t dlc_rt_param_numel(const dlc_model_desc *d, const char *name) {
 static int32_t param_access(const dlc_model_desc *d, dlc_state *s,
                             const char *fn, const char *name, const void *buf,
                             int64_t count, const dlc_param_desc **out) {
-  if (!check_state(d, s, fn))
+  if (!dlc_rt_check_state(d, s, fn))
     return DLC_RT_INVALID_ARGUMENT;
   if (!name)
-    return fail(s, DLC_RT_INVALID_ARGUMENT, "%s_%s: `name` is NULL", d->name,
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT, "%s_%s: `name` is NULL", d->name,
                 fn);
   const dlc_param_desc *p = find_param(d, name, strlen(name));
   if (!p)
-    return fail(s, DLC_RT_INVALID_ARGUMENT, "%s_%s: no parameter named '%s'",
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT, "%s_%s: no parameter named '%s'",
                 d->name, fn, name);
   if (!buf)
-    return fail(s, DLC_RT_INVALID_ARGUMENT, "%s_%s: the buffer is NULL",
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT, "%s_%s: the buffer is NULL",
                 d->name, fn);
   if (count != p->numel)
-    return fail(s, DLC_RT_INVALID_ARGUMENT,
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT,
                 "%s_%s: '%s' has %lld elements, not %lld", d->name, fn, name,
                 (long long)p->numel, (long long)count);
   *out = p;
   return DLC_RT_OK;
 }
+
+/* The optimizer's learning rate (a parameter, so that checkpoints keep it
+ * and schedules can set it): NaN, infinite or negative would silently
+ * ruin every parameter at the next step. */
+static int is_learning_rate(const dlc_param_desc *p) {
+  return strcmp(p->name, "optimizer.learning_rate") == 0 && p->numel == 1;
+}
+static int valid_learning_rate(float v) { return v >= 0 && v - v == 0; }
 
 int32_t dlc_rt_get_param(const dlc_model_desc *d, dlc_state *s,
                          const char *name, float *dst, int64_t count) {
@@ -314,6 +239,10 @@ int32_t dlc_rt_set_param(const dlc_model_desc *d, dlc_state *s,
   int32_t st = param_access(d, s, "set_param", name, src, count, &p);
   if (st)
     return st;
+  if (is_learning_rate(p) && !valid_learning_rate(src[0]))
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT,
+                       "%s_set_param: the learning rate must be finite and >= 0, "
+                       "got %g", d->name, (double)src[0]);
   memcpy(s->params + p->offset, src, (size_t)p->numel * 4);
   s->error[0] = 0;
   return DLC_RT_OK;
@@ -322,406 +251,412 @@ int32_t dlc_rt_set_param(const dlc_model_desc *d, dlc_state *s,
 /*===----------------------------------------------------------------------===*
  * safetensors (https://github.com/huggingface/safetensors#format)
  *
- *   u64 little-endian N | N bytes of JSON | data
+ *   u64 little-endian N | N bytes of header | data
  *
- * The JSON maps each tensor name to {"dtype", "shape", "data_offsets":
- * [begin, end]} relative to the data section, plus an optional
- * "__metadata__" object of strings. A load reads the whole file, checks
- * every entry against the model (names, F32, shapes, byte counts, offsets
- * within the data, no overlaps) and only then copies the values in.
+ * The header is UTF-8 JSON (dlc_json.h: strict RFC 8259, and no key twice
+ * in any object) that begins with '{' and may be padded with spaces. It
+ * maps each tensor name to {"dtype", "shape", "data_offsets": [begin,
+ * end]} (byte offsets into the data; other keys are ignored), plus an
+ * optional "__metadata__" object whose values are strings. As in the
+ * reference reader (safetensors/src/tensor.rs), the tensors sorted by
+ * offsets tile the data exactly: from 0, no gap, no overlap, to its end,
+ * each spanning its elements times its dtype's size. Then the model's own
+ * checks: known names, F32, its shapes, every parameter but training
+ * state. A load checks everything before it copies any value.
  *===----------------------------------------------------------------------===*/
-
-typedef struct json {
-  const char *p, *end;
-  int depth;
-  const char *error;
-} json;
-
-static void skip_ws(json *j) {
-  while (j->p < j->end &&
-         (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-    ++j->p;
-}
-
-static int expect(json *j, char c) {
-  skip_ws(j);
-  if (j->p >= j->end || *j->p != c) {
-    j->error = "unexpected character";
-    return 0;
-  }
-  ++j->p;
-  return 1;
-}
-
-/* A string's raw bytes between the quotes (escapes left in place, which
- * model parameter names never need). */
-static int parse_string(json *j, const char **s, size_t *len) {
-  if (!expect(j, '"'))
-    return 0;
-  const char *start = j->p;
-  while (j->p < j->end && *j->p != '"') {
-    if ((unsigned char)*j->p < 0x20) {
-      j->error = "control character in a string";
-      return 0;
-    }
-    if (*j->p == '\\') {
-      ++j->p;
-      if (j->p >= j->end) break;
-    }
-    ++j->p;
-  }
-  if (j->p >= j->end) {
-    j->error = "unterminated string";
-    return 0;
-  }
-  *s = start;
-  *len = (size_t)(j->p - start);
-  ++j->p;
-  return 1;
-}
-
-/* A non-negative integer below 2^63. */
-static int parse_uint(json *j, uint64_t *v) {
-  skip_ws(j);
-  if (j->p >= j->end || *j->p < '0' || *j->p > '9') {
-    j->error = "expected a non-negative integer";
-    return 0;
-  }
-  uint64_t x = 0;
-  while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-    uint64_t digit = (uint64_t)(*j->p - '0');
-    if (x > (0x7fffffffffffffffULL - digit) / 10) {
-      j->error = "integer too large";
-      return 0;
-    }
-    x = x * 10 + digit;
-    ++j->p;
-  }
-  *v = x;
-  return 1;
-}
-
-/* Skips any JSON value (for __metadata__ and unknown keys). */
-static int skip_value(json *j) {
-  skip_ws(j);
-  if (j->p >= j->end) {
-    j->error = "unexpected end of header";
-    return 0;
-  }
-  char c = *j->p;
-  if (c == '"') {
-    const char *s;
-    size_t n;
-    return parse_string(j, &s, &n);
-  }
-  if (c == '{' || c == '[') {
-    char close = c == '{' ? '}' : ']';
-    if (++j->depth > DLC_MAX_JSON_DEPTH) {
-      j->error = "nested too deeply";
-      return 0;
-    }
-    ++j->p;
-    skip_ws(j);
-    if (j->p < j->end && *j->p == close) {
-      ++j->p;
-      --j->depth;
-      return 1;
-    }
-    for (;;) {
-      if (c == '{') {
-        const char *s;
-        size_t n;
-        if (!parse_string(j, &s, &n) || !expect(j, ':'))
-          return 0;
-      }
-      if (!skip_value(j))
-        return 0;
-      skip_ws(j);
-      if (j->p < j->end && *j->p == ',') {
-        ++j->p;
-        continue;
-      }
-      if (!expect(j, close))
-        return 0;
-      --j->depth;
-      return 1;
-    }
-  }
-  /* numbers, true, false, null */
-  const char *start = j->p;
-  while (j->p < j->end && *j->p != ',' && *j->p != '}' && *j->p != ']' &&
-         *j->p != ' ' && *j->p != '\n' && *j->p != '\r' && *j->p != '\t')
-    ++j->p;
-  if (j->p == start) {
-    j->error = "expected a value";
-    return 0;
-  }
-  return 1;
-}
 
 typedef struct entry_info {
   const dlc_param_desc *param;
   uint64_t begin, end;
 } entry_info;
 
-static int key_is(const char *s, size_t n, const char *lit) {
-  return strlen(lit) == n && memcmp(s, lit, n) == 0;
+/* A load in progress. */
+typedef struct loader {
+  const dlc_model_desc *d;
+  dlc_state *s;
+  json j;
+  const unsigned char *file;    /* messages count bytes from here */
+  char why[192];                /* a message j.error may point to */
+} loader;
+
+#define SYNTAX (-1)             /* a malformed header, with L->j.error */
+
+/* Records a header error at the current byte (unless the JSON reader has
+ * already recorded a more precise one) and returns SYNTAX. */
+static int32_t bad(loader *L, const char *fmt, ...) {
+  if (!L->j.error) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(L->why, sizeof L->why, fmt, ap);
+    va_end(ap);
+    json_fail(&L->j, L->why);
+  }
+  return SYNTAX;
 }
 
-/* Parses {"dtype": ..., "shape": [...], "data_offsets": [b, e]}. */
-static int32_t parse_tensor_info(const dlc_model_desc *d, dlc_state *s,
-                                 json *j, const dlc_param_desc *p,
+/* For messages: a string's source, up to 64 bytes, cut at a character
+ * boundary. The reader has checked it is UTF-8 without control bytes. */
+static int shown(const unsigned char *s, const unsigned char *e) {
+  size_t n = (size_t)(e - s);
+  if (n <= 64)
+    return (int)n;
+  n = 64;
+  while (n > 0 && (s[n] & 0xc0) == 0x80)
+    --n;
+  return (int)n;
+}
+
+static int32_t syntax_error(loader *L) {
+  json *j = &L->j;
+  long long at = (long long)(j->error_at - L->file);
+  if (j->dup) {
+    json k;
+    const unsigned char *s, *e;
+    uint32_t h;
+    json_init(&k, j->dup, (size_t)(j->end - j->dup), 0);
+    json_string(&k, &s, &e, &h);
+    return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                "%s_load: malformed safetensors header at byte %lld: \"%.*s\" "
+                "appears twice in one object", L->d->name, at, shown(s, e), s);
+  }
+  return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+              "%s_load: malformed safetensors header at byte %lld: %s",
+              L->d->name, at, j->error ? j->error : "syntax error");
+}
+
+static const dlc_param_desc *find_param_json(const dlc_model_desc *d,
+                                             const unsigned char *s,
+                                             const unsigned char *e) {
+  for (int64_t i = 0; i < d->num_params; ++i)
+    if (json_string_is(s, e, d->params[i].name))
+      return &d->params[i];
+  return 0;
+}
+
+/* {"dtype": ..., "shape": [...], "data_offsets": [b, e]}: DLC_RT_OK,
+ * SYNTAX, or the status of a recorded error. */
+static int32_t parse_tensor_info(loader *L, const dlc_param_desc *p,
                                  entry_info *info) {
-  const char *name = p->name;
-  int have_dtype = 0, have_shape = 0, have_offsets = 0;
-  uint64_t shape[DLC_MAX_RANK];
-  int rank = 0;
-  if (!expect(j, '{'))
-    return 0;
-  for (;;) {
-    const char *key;
-    size_t klen;
-    if (!parse_string(j, &key, &klen) || !expect(j, ':'))
-      return 0;
-    if (key_is(key, klen, "dtype")) {
-      const char *v;
-      size_t vlen;
-      if (!parse_string(j, &v, &vlen))
-        return 0;
-      if (!key_is(v, vlen, "F32"))
-        return fail(s, DLC_RT_MISMATCH,
-                    "%s_load: '%s' has dtype %.*s, the model needs F32",
-                    d->name, name, (int)(vlen > 16 ? 16 : vlen), v);
-      have_dtype = 1;
-    } else if (key_is(key, klen, "shape")) {
-      if (!expect(j, '['))
-        return 0;
-      skip_ws(j);
-      if (j->p < j->end && *j->p == ']') {
-        ++j->p;
-      } else {
-        for (;;) {
-          uint64_t v;
-          if (!parse_uint(j, &v))
-            return 0;
-          if (rank == DLC_MAX_RANK) {
-            j->error = "shape of too many dims";
-            return 0;
-          }
-          shape[rank++] = v;
-          skip_ws(j);
-          if (j->p < j->end && *j->p == ',') {
-            ++j->p;
-            continue;
-          }
-          if (!expect(j, ']'))
-            return 0;
-          break;
+  json *j = &L->j;
+  const char *dname = L->d->name, *name = p->name;
+  int have_dtype = 0, have_shape = 0, have_offsets = 0, overflow = 0;
+  int same = 1;
+  uint64_t shape[DLC_MAX_RANK], numel = 1;
+  int64_t rank = 0;
+  if (!json_take(j, '{'))
+    return bad(L, "the entry for '%s' is not an object", name);
+  if (!json_take(j, '}')) {
+    do {
+      const unsigned char *k, *ke, *v, *ve;
+      uint32_t h;
+      if (!json_string(j, &k, &ke, &h) || !json_expect(j, ':', "expected ':'"))
+        return SYNTAX;
+      if (json_string_is(k, ke, "dtype")) {
+        if (json_peek(j) != '"')
+          return bad(L, "the dtype of '%s' is not a string", name);
+        json_string(j, &v, &ve, &h);
+        if (!json_string_is(v, ve, "F32"))
+          return dlc_rt_fail(L->s, DLC_RT_MISMATCH,
+                      "%s_load: '%s' has dtype %.*s, the model needs F32",
+                      dname, name, shown(v, ve), v);
+        have_dtype = 1;
+      } else if (json_string_is(k, ke, "shape")) {
+        if (!json_take(j, '['))
+          return bad(L, "the shape of '%s' is not an array", name);
+        if (!json_take(j, ']')) {
+          do {
+            uint64_t x;
+            if (!json_uint(j, &x))
+              return SYNTAX;
+            if (rank < DLC_MAX_RANK)
+              shape[rank] = x;
+            if (rank >= p->rank || x != (uint64_t)p->dims[rank])
+              same = 0;
+            if (x && numel > UINT64_MAX / x)
+              overflow = 1;
+            numel *= x;
+            ++rank;
+          } while (json_take(j, ','));
+          if (!json_expect(j, ']', "expected ',' or ']' in a shape"))
+            return SYNTAX;
         }
+        have_shape = 1;
+      } else if (json_string_is(k, ke, "data_offsets")) {
+        if (!json_take(j, '[') || !json_uint(j, &info->begin) ||
+            !json_take(j, ',') || !json_uint(j, &info->end) ||
+            !json_take(j, ']'))
+          return bad(L, "the data_offsets of '%s' are not [begin, end]", name);
+        have_offsets = 1;
+      } else if (!json_value(j)) {
+        return SYNTAX;
       }
-      have_shape = 1;
-    } else if (key_is(key, klen, "data_offsets")) {
-      if (!expect(j, '[') || !parse_uint(j, &info->begin) ||
-          !expect(j, ',') || !parse_uint(j, &info->end) || !expect(j, ']'))
-        return 0;
-      have_offsets = 1;
-    } else if (!skip_value(j)) {
-      return 0;
-    }
-    skip_ws(j);
-    if (j->p < j->end && *j->p == ',') {
-      ++j->p;
-      continue;
-    }
-    if (!expect(j, '}'))
-      return 0;
-    break;
+    } while (json_take(j, ','));
+    if (!json_expect(j, '}', "expected ',' or '}' in a tensor entry"))
+      return SYNTAX;
   }
   if (!have_dtype || !have_shape || !have_offsets)
-    return fail(s, DLC_RT_FORMAT,
+    return dlc_rt_fail(L->s, DLC_RT_FORMAT,
                 "%s_load: the entry for '%s' lacks dtype, shape or "
-                "data_offsets", d->name, name);
-  int same = rank == p->rank;
-  for (int i = 0; same && i < rank; ++i)
-    same = shape[i] == (uint64_t)p->dims[i];
-  if (!same) {
+                "data_offsets", dname, name);
+  if (overflow || numel > UINT64_MAX / 4)
+    return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                "%s_load: the shape of '%s' has more elements than 64 bits "
+                "can count", dname, name);
+  if (info->end < info->begin)
+    return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                "%s_load: the data_offsets of '%s' end before they begin",
+                dname, name);
+  if (info->end - info->begin != numel * 4)
+    return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                "%s_load: data_offsets of '%s' span %llu bytes, its shape "
+                "needs %llu", dname, name,
+                (unsigned long long)(info->end - info->begin),
+                (unsigned long long)numel * 4);
+  if (!same || rank != p->rank) {
     char got[160], want[160];
     int n = 0;
     got[0] = want[0] = 0;
-    for (int i = 0; i < rank && n < 140; ++i)
+    for (int64_t i = 0; i < rank && i < DLC_MAX_RANK && n < 140; ++i)
       n += snprintf(got + n, sizeof got - n, "%s%llu", i ? "," : "",
                     (unsigned long long)shape[i]);
+    if (rank > DLC_MAX_RANK)
+      snprintf(got + n, sizeof got - n, ",... (%lld dims)", (long long)rank);
     n = 0;
-    for (int i = 0; i < p->rank && n < 140; ++i)
+    for (int64_t i = 0; i < p->rank && n < 140; ++i)
       n += snprintf(want + n, sizeof want - n, "%s%lld", i ? "," : "",
                     (long long)p->dims[i]);
-    return fail(s, DLC_RT_MISMATCH,
+    return dlc_rt_fail(L->s, DLC_RT_MISMATCH,
                 "%s_load: '%s' has shape [%s] in the file, the model needs "
-                "[%s]", d->name, name, got, want);
+                "[%s]", dname, name, got, want);
   }
-  if (info->end < info->begin || info->end - info->begin != (uint64_t)p->numel * 4)
-    return fail(s, DLC_RT_FORMAT,
-                "%s_load: data_offsets of '%s' span %lld bytes, its shape "
-                "needs %lld", d->name, name,
-                (long long)(info->end - info->begin), (long long)p->numel * 4);
   info->param = p;
-  return -1; /* parsed; not an error */
+  return DLC_RT_OK;
+}
+
+/* The second pass over the header, which the first has shown to be valid
+ * JSON: the meaning of each entry. */
+static int32_t read_entries(loader *L, entry_info *found) {
+  json *j = &L->j;
+  json_take(j, '{');
+  if (json_take(j, '}'))
+    return DLC_RT_OK;
+  do {
+    const unsigned char *k, *ke, *v, *ve;
+    uint32_t h;
+    if (!json_string(j, &k, &ke, &h) || !json_expect(j, ':', "expected ':'"))
+      return SYNTAX;
+    if (json_string_is(k, ke, "__metadata__")) {
+      if (!json_take(j, '{'))
+        return bad(L, "__metadata__ is not an object");
+      if (json_take(j, '}'))
+        continue;
+      do {
+        if (!json_string(j, &k, &ke, &h) ||
+            !json_expect(j, ':', "expected ':'"))
+          return SYNTAX;
+        if (json_peek(j) != '"')
+          return bad(L, "__metadata__ \"%.*s\" is not a string", shown(k, ke),
+                     k);
+        json_string(j, &v, &ve, &h);
+      } while (json_take(j, ','));
+      if (!json_expect(j, '}', "expected ',' or '}' in __metadata__"))
+        return SYNTAX;
+      continue;
+    }
+    const dlc_param_desc *p = find_param_json(L->d, k, ke);
+    if (!p)
+      return dlc_rt_fail(L->s, DLC_RT_MISMATCH,
+                  "%s_load: the file has a tensor '%.*s' that the model "
+                  "does not", L->d->name, shown(k, ke), k);
+    entry_info *info = &found[p - L->d->params];
+    if (info->param) /* the first pass rejects repeated keys; still */
+      return dlc_rt_fail(L->s, DLC_RT_FORMAT, "%s_load: '%s' appears twice",
+                  L->d->name, p->name);
+    int32_t st = parse_tensor_info(L, p, info);
+    if (st)
+      return st;
+  } while (json_take(j, ','));
+  return json_expect(j, '}', "expected ',' or '}'") ? DLC_RT_OK : SYNTAX;
+}
+
+/* The reference's rule on the `m` entries found: sorted by (begin, end),
+ * each begins where the previous ends, from 0 to the end of the data. */
+static int32_t check_tiling(loader *L, entry_info *e, int64_t m,
+                            uint64_t data_size) {
+  /* Insertion sort: files are mostly written in order. */
+  for (int64_t i = 1; i < m; ++i) {
+    entry_info x = e[i];
+    int64_t k = i;
+    for (; k > 0 && (e[k - 1].begin > x.begin ||
+                     (e[k - 1].begin == x.begin && e[k - 1].end > x.end)); --k)
+      e[k] = e[k - 1];
+    e[k] = x;
+  }
+  const char *dname = L->d->name;
+  uint64_t at = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    if (e[i].end > data_size)
+      return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                  "%s_load: '%s' ends at byte %llu of a %llu-byte data section",
+                  dname, e[i].param->name, (unsigned long long)e[i].end,
+                  (unsigned long long)data_size);
+    if (e[i].begin < at)
+      return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                  "%s_load: the data of '%s' and '%s' overlap", dname,
+                  e[i - 1].param->name, e[i].param->name);
+    if (e[i].begin > at)
+      return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                  "%s_load: bytes %llu to %llu of the data section belong to "
+                  "no tensor ('%s' begins after them)", dname,
+                  (unsigned long long)at, (unsigned long long)e[i].begin,
+                  e[i].param->name);
+    at = e[i].end;
+  }
+  if (at != data_size)
+    return dlc_rt_fail(L->s, DLC_RT_FORMAT,
+                "%s_load: bytes %llu to %llu of the data section belong to no "
+                "tensor (the last ends before them)", dname,
+                (unsigned long long)at, (unsigned long long)data_size);
+  return DLC_RT_OK;
 }
 
 int32_t dlc_rt_load_buffer(const dlc_model_desc *d, dlc_state *s,
                            const void *data, int64_t size) {
-  if (!check_state(d, s, "load"))
+  if (!dlc_rt_check_state(d, s, "load"))
     return DLC_RT_INVALID_ARGUMENT;
   if (!data)
-    return fail(s, DLC_RT_INVALID_ARGUMENT, "%s_load: the data is NULL",
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT, "%s_load: the data is NULL",
                 d->name);
   const unsigned char *bytes = (const unsigned char *)data;
   if (size < 8)
-    return fail(s, DLC_RT_FORMAT,
+    return dlc_rt_fail(s, DLC_RT_FORMAT,
                 "%s_load: %lld bytes is too short for a safetensors file",
                 d->name, (long long)size);
   uint64_t header = 0;
   for (int i = 7; i >= 0; --i)
     header = header << 8 | bytes[i];
   if (header > DLC_MAX_HEADER)
-    return fail(s, DLC_RT_FORMAT,
+    return dlc_rt_fail(s, DLC_RT_FORMAT,
                 "%s_load: header size %llu exceeds the 100 MB limit", d->name,
                 (unsigned long long)header);
   if (header > (uint64_t)size - 8)
-    return fail(s, DLC_RT_FORMAT,
+    return dlc_rt_fail(s, DLC_RT_FORMAT,
                 "%s_load: header size %llu runs past the end of the %lld-byte "
                 "file", d->name, (unsigned long long)header, (long long)size);
-  const unsigned char *payload = bytes + 8 + header;
-  uint64_t payload_size = (uint64_t)size - 8 - header;
+  if (header == 0 || bytes[8] != '{')
+    return dlc_rt_fail(s, DLC_RT_FORMAT,
+                "%s_load: the header (byte 8 on) does not begin with '{'",
+                d->name);
+  loader L;
+  L.d = d;
+  L.s = s;
+  L.file = bytes;
+  /* First pass: one JSON object, no key twice in any object, then only
+   * spaces. */
+  json_init(&L.j, bytes + 8, (size_t)header, DLC_JSON_UNIQUE_KEYS);
+  int ok = json_value(&L.j);
+  while (ok && L.j.p < L.j.end && *L.j.p == ' ')
+    ++L.j.p;
+  if (ok && L.j.p != L.j.end)
+    ok = json_fail(&L.j, "trailing characters after the header (only spaces "
+                         "may pad it)");
+  json_release(&L.j);
+  if (!ok)
+    return L.j.out_of_memory
+               ? dlc_rt_fail(s, DLC_RT_OUT_OF_MEMORY, "%s_load: out of memory",
+                      d->name)
+               : syntax_error(&L);
 
   int64_t n = d->num_params;
   entry_info *found = (entry_info *)calloc((size_t)(n > 0 ? n : 1),
                                            sizeof(entry_info));
   if (!found)
-    return fail(s, DLC_RT_OUT_OF_MEMORY, "%s_load: out of memory", d->name);
-  json j = {(const char *)bytes + 8, (const char *)bytes + 8 + header, 0, 0};
-  int32_t st = DLC_RT_OK;
-  if (!expect(&j, '{'))
-    goto syntax;
-  skip_ws(&j);
-  if (j.p < j.end && *j.p == '}') {
-    ++j.p;
-  } else {
-    for (;;) {
-      const char *key;
-      size_t klen;
-      if (!parse_string(&j, &key, &klen) || !expect(&j, ':'))
-        goto syntax;
-      if (key_is(key, klen, "__metadata__")) {
-        if (!skip_value(&j))
-          goto syntax;
-      } else {
-        const dlc_param_desc *p = find_param(d, key, klen);
-        if (!p) {
-          st = fail(s, DLC_RT_MISMATCH,
-                    "%s_load: the file has a tensor '%.*s' that the model "
-                    "does not", d->name, (int)(klen > 128 ? 128 : klen), key);
-          goto done;
-        }
-        entry_info *info = &found[p - d->params];
-        if (info->param) {
-          st = fail(s, DLC_RT_FORMAT, "%s_load: '%s' appears twice", d->name,
-                    p->name);
-          goto done;
-        }
-        st = parse_tensor_info(d, s, &j, p, info);
-        if (st == 0)
-          goto syntax;
-        if (st != -1)
-          goto done;
-        st = DLC_RT_OK;
-      }
-      skip_ws(&j);
-      if (j.p < j.end && *j.p == ',') {
-        ++j.p;
-        continue;
-      }
-      if (!expect(&j, '}'))
-        goto syntax;
-      break;
-    }
+    return dlc_rt_fail(s, DLC_RT_OUT_OF_MEMORY, "%s_load: out of memory", d->name);
+  json_init(&L.j, bytes + 8, (size_t)header, 0);
+  int32_t st = read_entries(&L, found);
+  if (st == SYNTAX) {
+    st = syntax_error(&L);
+    goto done;
   }
-  skip_ws(&j);
-  if (j.p != j.end) {
-    j.error = "trailing characters after the header";
-    goto syntax;
-  }
+  if (st)
+    goto done;
   /* Every parameter present (training state may be missing: weights
-   * alone load into a model that trains), within the data, and no two
-   * overlapping. */
+   * alone load into a model that trains). */
+  int64_t m = 0;
   for (int64_t i = 0; i < n; ++i) {
-    if (!found[i].param && (d->params[i].flags & DLC_PARAM_STATE))
-      continue;
-    if (!found[i].param) {
-      st = fail(s, DLC_RT_MISMATCH, "%s_load: the file has no tensor '%s'",
+    if (found[i].param)
+      found[m++] = found[i];
+    else if (!(d->params[i].flags & DLC_PARAM_STATE)) {
+      st = dlc_rt_fail(s, DLC_RT_MISMATCH, "%s_load: the file has no tensor '%s'",
                 d->name, d->params[i].name);
       goto done;
     }
-    if (found[i].end > payload_size) {
-      st = fail(s, DLC_RT_FORMAT,
-                "%s_load: '%s' ends at byte %llu of a %llu-byte data section",
-                d->name, d->params[i].name, (unsigned long long)found[i].end,
-                (unsigned long long)payload_size);
+  }
+  st = check_tiling(&L, found, m, (uint64_t)size - 8 - header);
+  if (st)
+    goto done;
+  const unsigned char *payload = bytes + 8 + header;
+  for (int64_t i = 0; i < m; ++i) {
+    float lr;
+    if (!is_learning_rate(found[i].param))
+      continue;
+    memcpy(&lr, payload + found[i].begin, 4);
+    if (!valid_learning_rate(lr)) {
+      st = dlc_rt_fail(s, DLC_RT_FORMAT,
+                       "%s_load: the learning rate '%s' must be finite and >= 0, "
+                       "got %g", d->name, found[i].param->name, (double)lr);
       goto done;
     }
-    for (int64_t k = 0; k < i; ++k)
-      if (found[k].param && found[i].begin < found[k].end &&
-          found[k].begin < found[i].end) {
-        st = fail(s, DLC_RT_FORMAT, "%s_load: the data of '%s' and '%s' overlap",
-                  d->name, d->params[k].name, d->params[i].name);
-        goto done;
-      }
   }
   /* All checked: now the state changes. */
-  for (int64_t i = 0; i < n; ++i)
-    if (found[i].param)
-      memcpy(s->params + d->params[i].offset, payload + found[i].begin,
-             (size_t)d->params[i].numel * 4);
+  for (int64_t i = 0; i < m; ++i)
+    memcpy(s->params + found[i].param->offset, payload + found[i].begin,
+           (size_t)found[i].param->numel * 4);
   s->error[0] = 0;
-  goto done;
-syntax:
-  st = fail(s, DLC_RT_FORMAT,
-            "%s_load: malformed safetensors header at byte %lld: %s", d->name,
-            (long long)(j.p - (const char *)bytes),
-            j.error ? j.error : "syntax error");
 done:
   free(found);
   return st;
 }
 
 int32_t dlc_rt_load(const dlc_model_desc *d, dlc_state *s, const char *path) {
-  if (!check_state(d, s, "load"))
+  if (!dlc_rt_check_state(d, s, "load"))
     return DLC_RT_INVALID_ARGUMENT;
   if (!path)
-    return fail(s, DLC_RT_INVALID_ARGUMENT, "%s_load: `path` is NULL",
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT, "%s_load: `path` is NULL",
                 d->name);
   FILE *f = fopen(path, "rb");
   if (!f)
-    return fail(s, DLC_RT_IO, "%s_load: cannot open '%s': %s", d->name, path,
+    return dlc_rt_fail(s, DLC_RT_IO, "%s_load: cannot open '%s': %s", d->name, path,
                 strerror(*__errno_location()));
+  /* fopen opens a directory too, and ftell then says LONG_MAX: one byte
+   * read first fails (EISDIR) before the size is believed. */
+  unsigned char first;
+  if (fread(&first, 1, 1, f) != 1 && ferror(f)) {
+    int err = *__errno_location();
+    fclose(f);
+    return dlc_rt_fail(s, DLC_RT_IO, "%s_load: cannot read '%s': %s", d->name, path,
+                strerror(err));
+  }
   long size = -1;
   if (fseek(f, 0, SEEK_END) == 0)
     size = ftell(f);
-  if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
+  if (size < 0 || size == DLC_LONG_MAX || fseek(f, 0, SEEK_SET) != 0) {
     fclose(f);
-    return fail(s, DLC_RT_IO, "%s_load: cannot read '%s'", d->name, path);
+    return dlc_rt_fail(s, DLC_RT_IO,
+                "%s_load: cannot read '%s': its size is unknown (not a "
+                "regular file?)", d->name, path);
   }
   void *buf = malloc((size_t)(size > 0 ? size : 1));
   if (!buf) {
     fclose(f);
-    return fail(s, DLC_RT_OUT_OF_MEMORY,
+    return dlc_rt_fail(s, DLC_RT_OUT_OF_MEMORY,
                 "%s_load: out of memory reading %ld bytes", d->name, size);
   }
   size_t got = fread(buf, 1, (size_t)size, f);
   fclose(f);
   int32_t st;
   if (got != (size_t)size)
-    st = fail(s, DLC_RT_IO, "%s_load: short read from '%s'", d->name, path);
+    st = dlc_rt_fail(s, DLC_RT_IO, "%s_load: short read from '%s'", d->name, path);
   else
     st = dlc_rt_load_buffer(d, s, buf, size);
   free(buf);
@@ -729,25 +664,29 @@ int32_t dlc_rt_load(const dlc_model_desc *d, dlc_state *s, const char *path) {
 }
 
 int32_t dlc_rt_save(const dlc_model_desc *d, dlc_state *s, const char *path) {
-  if (!check_state(d, s, "save"))
+  if (!dlc_rt_check_state(d, s, "save"))
     return DLC_RT_INVALID_ARGUMENT;
   if (!path)
-    return fail(s, DLC_RT_INVALID_ARGUMENT, "%s_save: `path` is NULL",
+    return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT, "%s_save: `path` is NULL",
                 d->name);
-  /* Header size: a bounded amount per parameter. */
+  /* Header size: a bounded amount per parameter (a name byte escapes to
+   * at most 6). */
   size_t cap = 64;
   for (int64_t i = 0; i < d->num_params; ++i)
-    cap += strlen(d->params[i].name) + 96 + 21 * (size_t)d->params[i].rank;
+    cap += 6 * strlen(d->params[i].name) + 96 + 21 * (size_t)d->params[i].rank;
   char *h = (char *)malloc(cap);
   if (!h)
-    return fail(s, DLC_RT_OUT_OF_MEMORY, "%s_save: out of memory", d->name);
+    return dlc_rt_fail(s, DLC_RT_OUT_OF_MEMORY, "%s_save: out of memory", d->name);
   size_t n = 0;
   uint64_t offset = 0;
   n += snprintf(h + n, cap - n, "{");
   for (int64_t i = 0; i < d->num_params; ++i) {
     const dlc_param_desc *p = &d->params[i];
-    n += snprintf(h + n, cap - n, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[",
-                  i ? "," : "", p->name);
+    n += snprintf(h + n, cap - n, "%s\"", i ? "," : "");
+    for (const unsigned char *c = (const unsigned char *)p->name; *c; ++c)
+      n += snprintf(h + n, cap - n, *c == '"' || *c == '\\' ? "\\%c"
+                                    : *c < 0x20 ? "\\u%04x" : "%c", *c);
+    n += snprintf(h + n, cap - n, "\":{\"dtype\":\"F32\",\"shape\":[");
     for (int64_t k = 0; k < p->rank; ++k)
       n += snprintf(h + n, cap - n, "%s%lld", k ? "," : "",
                     (long long)p->dims[k]);
@@ -767,7 +706,7 @@ int32_t dlc_rt_save(const dlc_model_desc *d, dlc_state *s, const char *path) {
   FILE *f = fopen(path, "wb");
   if (!f) {
     free(h);
-    return fail(s, DLC_RT_IO, "%s_save: cannot create '%s': %s", d->name,
+    return dlc_rt_fail(s, DLC_RT_IO, "%s_save: cannot create '%s': %s", d->name,
                 path, strerror(*__errno_location()));
   }
   int ok = fwrite(len, 1, 8, f) == 8 && fwrite(h, 1, n, f) == n;
@@ -779,7 +718,7 @@ int32_t dlc_rt_save(const dlc_model_desc *d, dlc_state *s, const char *path) {
   ok = (fclose(f) == 0) && ok;
   free(h);
   if (!ok)
-    return fail(s, DLC_RT_IO, "%s_save: error writing '%s'", d->name, path);
+    return dlc_rt_fail(s, DLC_RT_IO, "%s_save: error writing '%s'", d->name, path);
   s->error[0] = 0;
   return DLC_RT_OK;
 }

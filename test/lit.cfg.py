@@ -21,6 +21,11 @@ config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(("%dlc_obj_root", config.dlc_obj_root))
 config.substitutions.append(("%dlc_bin", os.path.join(config.dlc_tools_dir, "dlc")))
 config.substitutions.append(("%e2e", os.path.join(config.dlc_src_root, "test", "E2E")))
+# ../shared beside the checkout holds third-party test data (JSONTestSuite).
+shared = os.path.join(os.path.dirname(config.dlc_src_root), "shared")
+config.substitutions.append(("%shared", shared))
+if os.path.isdir(os.path.join(shared, "testdata", "JSONTestSuite", "test_parsing")):
+    config.available_features.add("jsontestsuite")
 # Kernels run on Halide's thread pool; keep test runs from oversubscribing.
 config.environment["HL_NUM_THREADS"] = "2"
 config.environment["OPENBLAS_NUM_THREADS"] = "2"

@@ -76,6 +76,8 @@ struct Storage {
 std::string dtypeName(Type t) {
   if (t.isF32()) return "f32";
   if (t.isF64()) return "f64";
+  if (t.isF16()) return "f16";
+  if (t.isBF16()) return "bf16";
   if (t.isInteger(32)) return "i32";
   if (t.isInteger(64)) return "i64";
   if (t.isInteger(1)) return "bool";
@@ -84,6 +86,8 @@ std::string dtypeName(Type t) {
 std::string cTypeName(Type t) {
   if (t.isF32()) return "float";
   if (t.isF64()) return "double";
+  // f16 (IEEE binary16) and bf16 have no portable C type: their bits.
+  if (t.isF16() || t.isBF16()) return "uint16_t";
   if (t.isInteger(32)) return "int32_t";
   if (t.isInteger(64)) return "int64_t";
   if (t.isInteger(1)) return "uint8_t";
@@ -95,7 +99,8 @@ int64_t elementBytes(Type t) {
 }
 /// halide_type_t {code, bits, lanes} packed little-endian in an i32.
 int32_t halideTypeBits(Type t) {
-  int code = isa<FloatType>(t) ? 2 : t.isInteger(1) ? 1 : 0;
+  // halide_type_code_t: int 0, uint 1, float 2, bfloat 4.
+  int code = t.isBF16() ? 4 : isa<FloatType>(t) ? 2 : t.isInteger(1) ? 1 : 0;
   int bits = t.isInteger(1) ? 1 : (int)t.getIntOrFloatBitWidth();
   return code | (bits << 8) | (1 << 16);
 }
@@ -149,6 +154,13 @@ private:
     DenseMap<Operation *, SmallVector<int64_t>> scratchSlots;
     // dl.assign: values copied into parameters after the last kernel.
     std::vector<std::pair<Value, int64_t>> assigns;
+    // Run-time dims an op requires to be equal, found by runtimeDims and
+    // checked before any kernel runs.
+    struct DimCheck {
+      Operation *op;
+      Value a, b;
+    };
+    std::vector<DimCheck> dimChecks;
   };
 
   /// The scratch buffers of a host-driven kernel, as values of their size:
@@ -179,6 +191,22 @@ private:
   /// they replace (their dl.assign then copies nothing), with its offset.
   DenseMap<Value, int64_t> inPlaceUpdates(func::FuncOp fn);
   LogicalResult runtimeDims(Entry &e, ValueRange symbols, DimsMap &dims);
+  /// Records the dim equalities `op` relies on (see Entry::dimChecks).
+  void requireEqualDims(Entry &e, Operation &op,
+                        ArrayRef<SmallVector<Value>> in);
+  /// Emits the checks of the caller's data made before any kernel runs:
+  /// equal dims (a dl.entry whose dims are inconsistent at compile time is
+  /// an error here), indices in range. A failing check returns its status
+  /// through `early` (nothing has changed yet).
+  LogicalResult emitArgumentChecks(Entry &e, int entryIndex, ValueRange symbols,
+                                   ArrayRef<Value> args, DimsMap &dims,
+                                   Value desc, Value state, Block *early);
+  /// train_step: a non-finite loss returns DLC_ERROR_NON_FINITE before any
+  /// parameter or optimizer state changes.
+  void emitLossCheck(Entry &e, int entryIndex, Value lossPtr, Value desc,
+                     Value state, Block *early);
+  /// "dl.embedding at model.dl:12:3".
+  static std::string describeOp(Operation *op);
   Value bytesOf(Value v, DimsMap &dims);
   /// Emits slot sizes/offsets; returns total bytes (or -1 if too large).
   Value emitArenaPlan(Entry &e, DimsMap &dims, SmallVectorImpl<Value> &offsets);
@@ -540,6 +568,7 @@ LogicalResult HostBuilder::planEntry(func::FuncOp fn, Entry &e) {
 
 LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols, DimsMap &dims) {
   func::FuncOp fn = e.fn;
+  e.dimChecks.clear(); // of the function being built only
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     auto type = tensorType(fn.getArgument(i));
     auto names = fn.getArgAttrOfType<ArrayAttr>(i, dl::DLDialect::kDimsAttrName);
@@ -576,6 +605,7 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols, DimsMap &di
     SmallVector<SmallVector<Value>> in;
     for (Value v : op.getOperands())
       in.push_back(dims.lookup(v));
+    requireEqualDims(e, op, in);
     for (OpResult r : op.getResults()) {
       auto t = tensorType(r);
       SmallVector<Value> d;
@@ -701,8 +731,12 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols, DimsMap &di
         } else if (isa<dl::EmbeddingOp>(op)) {
           v = i < (int64_t)in[1].size() ? in[1][i] : in[0][1];
         } else if (isa<dl::Conv2DOp, dl::MaxPool2DOp, dl::AvgPool2DOp>(op)) {
-          if (i == 0)
-            v = in[0][0];
+          if (i != 0)
+            return op.emitOpError("the input's spatial dims (H, W) must be "
+                                  "static, got ")
+                   << op.getOperand(0).getType()
+                   << "; compile one model per image size";
+          v = in[0][0];
         } else if (isa<dl::LSTMGradOp>(op)) {
           v = in[r.getResultNumber()][i];
         } else if (isa<dl::LSTMOp>(op)) {
@@ -723,6 +757,202 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols, DimsMap &di
     if (!isa<func::ReturnOp>(op) && failed(visit(op)))
       return failure();
   return success();
+}
+
+void HostBuilder::requireEqualDims(Entry &e, Operation &op,
+                                   ArrayRef<SmallVector<Value>> in) {
+  // Kernels trust the shapes they are given: a loss reading labels for 64
+  // rows from a 1-row buffer overflows. Static dims are verified already.
+  auto require = [&](Value a, Value b) {
+    if (a && b && a != b)
+      e.dimChecks.push_back({&op, a, b});
+  };
+  auto sameDims = [&](ArrayRef<Value> x, ArrayRef<Value> y) {
+    for (auto [a, b] : llvm::zip(x, y))
+      require(a, b);
+  };
+  // Only a static 1 broadcasts (the kernels index it with 0); any other
+  // pair of dims must be equal.
+  auto isOne = [](Value v) {
+    auto c = v.getDefiningOp<arith::ConstantIntOp>();
+    return c && c.value() == 1;
+  };
+  auto broadcastDims = [&](ArrayRef<Value> x, ArrayRef<Value> y) {
+    size_t n = std::min(x.size(), y.size());
+    for (size_t i = 1; i <= n; ++i) {
+      Value a = x[x.size() - i], b = y[y.size() - i];
+      if (!isOne(a) && !isOne(b))
+        require(a, b);
+    }
+  };
+  if (in.size() < 2)
+    return;
+  if (isa<dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp,
+          dl::MinimumOp>(op)) {
+    broadcastDims(in[0], in[1]);
+  } else if (isa<dl::SparseCategoricalCrossEntropyOp>(op) ||
+             (isa<dl::LossGradOp, dl::AccuracyOp>(op) &&
+              op.getAttrOfType<StringAttr>("kind").getValue() ==
+                  "sparse_categorical_cross_entropy")) {
+    // [..., C] predictions, [...] labels.
+    sameDims(ArrayRef<Value>(in[0]).drop_back(), in[1]);
+  } else if (isa<dl::MSELossOp, dl::BinaryCrossEntropyOp,
+                 dl::CategoricalCrossEntropyOp, dl::LossGradOp,
+                 dl::AccuracyOp>(op)) {
+    sameDims(in[0], in[1]);
+  } else if (isa<dl::MatmulOp>(op)) {
+    require(in[0].back(), in[1].front());
+  } else if (isa<dl::BatchMatmulOp>(op) && in[0].size() >= 2 &&
+             in[1].size() >= 2) {
+    require(in[0].back(), in[1][in[1].size() - 2]);
+    broadcastDims(ArrayRef<Value>(in[0]).drop_back(2),
+                  ArrayRef<Value>(in[1]).drop_back(2));
+  } else if (auto cat = dyn_cast<dl::ConcatOp>(op)) {
+    int64_t r = in[0].size();
+    int64_t axis = (int64_t)cat.getAxis();
+    if (axis < 0)
+      axis += r;
+    for (auto &o : in.drop_front())
+      for (int64_t i = 0; i < r && i < (int64_t)o.size(); ++i)
+        if (i != axis)
+          require(in[0][i], o[i]);
+  } else if (op.hasTrait<OpTrait::SameOperandsAndResultShape>() ||
+             op.hasTrait<OpTrait::SameOperandsAndResultType>()) {
+    for (auto &o : in.drop_front())
+      sameDims(in[0], o);
+  }
+}
+
+std::string HostBuilder::describeOp(Operation *op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << op->getName().getStringRef();
+  if (auto file = op->getLoc()->findInstanceOf<FileLineColLoc>())
+    os << " at " << llvm::sys::path::filename(file.getFilename().getValue()) << ":"
+       << file.getLine() << ":" << file.getColumn();
+  return s;
+}
+
+LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
+                                              ValueRange symbols,
+                                              ArrayRef<Value> args, DimsMap &dims,
+                                              Value desc, Value state,
+                                              Block *early) {
+  func::FuncOp fn = e.fn;
+  Region *region = builder.getInsertionBlock()->getParent();
+  // if (bad) return status; else continue.
+  auto failIf = [&](Value bad, Value status) {
+    Block *next = new Block();
+    builder.create<cf::CondBranchOp>(loc(), bad, early, ValueRange{status}, next,
+                                     ValueRange{});
+    region->push_back(next);
+    builder.setInsertionPointToStart(next);
+  };
+  auto symbolName = [&](Value v) -> std::string {
+    for (auto [i, s] : llvm::enumerate(symbols))
+      if (s == v)
+        return e.symbols[i];
+    return "";
+  };
+  auto dimsDiffer = declare("dlc_rt_dims_differ",
+                            {ptrTy, ptrTy, i64, ptrTy, i64, i64}, {i32});
+  for (auto &check : e.dimChecks) {
+    std::string a = symbolName(check.a), b = symbolName(check.b);
+    if (!a.empty() && !b.empty())
+      return check.op->emitOpError("needs the dims '")
+             << a << "' and '" << b
+             << "' to be equal; give them one name (dl.dims)";
+    Value bad = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne,
+                                              check.a, check.b);
+    Block *next = new Block(), *report = new Block();
+    builder.create<cf::CondBranchOp>(loc(), bad, report, ValueRange{}, next,
+                                     ValueRange{});
+    region->push_back(report);
+    builder.setInsertionPointToStart(report);
+    std::string what = describeOp(check.op) + " needs equal dims";
+    Value msg = builder.create<LLVM::AddressOfOp>(loc(), ptrTy, globalString(what));
+    Value st = builder
+                   .create<func::CallOp>(loc(), dimsDiffer,
+                                         ValueRange{desc, state, c64(entryIndex), msg,
+                                                    check.a, check.b})
+                   .getResult(0);
+    builder.create<cf::BranchOp>(loc(), early, ValueRange{st});
+    region->push_back(next);
+    builder.setInsertionPointToStart(next);
+  }
+
+  // Indices that come from the caller: out of range is an error, not a
+  // clamped read (PyTorch raises too). Checked on the host, so the same
+  // check holds for GPU kernels, where a trap would lose the context.
+  auto checkIndices = declare("dlc_rt_check_indices",
+                              {ptrTy, ptrTy, i64, ptrTy, ptrTy, ptrTy, ptrTy, i64, i32, i64},
+                              {i32});
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  WalkResult walk = fn.walk([&](Operation *op) {
+    Value table, indices;
+    int64_t axis = 0;
+    if (auto emb = dyn_cast<dl::EmbeddingOp>(op)) {
+      table = emb.getTable();
+      indices = emb.getIndices();
+    } else if (auto g = dyn_cast<dl::GatherOp>(op)) {
+      table = g.getInput();
+      indices = g.getIndices();
+      int64_t r = tensorType(table).getRank();
+      axis = (int64_t)g.getAxis();
+      if (axis < 0)
+        axis += r;
+    } else {
+      return WalkResult::advance();
+    }
+    auto arg = dyn_cast<BlockArgument>(indices);
+    if (!arg || arg.getOwner() != &fn.getBody().front() || !seen.insert(op).second)
+      return WalkResult::advance();
+    auto it = dims.find(table);
+    if (it == dims.end() || !dims.count(indices))
+      return WalkResult::advance();
+    Value limit = it->second[axis];
+    SmallVector<Value> idxDims = dims[indices];
+    int64_t rank = idxDims.size();
+    Value dimArr = builder.create<LLVM::AllocaOp>(
+        loc(), ptrTy, LLVM::LLVMArrayType::get(i64, std::max<int64_t>(1, rank)),
+        c64(1), 8);
+    for (auto [i, d] : llvm::enumerate(idxDims))
+      builder.create<LLVM::StoreOp>(
+          loc(), d, builder.create<LLVM::GEPOp>(loc(), ptrTy, i64, dimArr,
+                                                ArrayRef<LLVM::GEPArg>{(int32_t)i}));
+    auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                dl::DLDialect::kNameAttrName);
+    std::string input = name ? name.str() : "argument " + std::to_string(arg.getArgNumber());
+    Value inputName = builder.create<LLVM::AddressOfOp>(loc(), ptrTy, globalString(input));
+    Value what = builder.create<LLVM::AddressOfOp>(loc(), ptrTy,
+                                                   globalString(describeOp(op)));
+    int32_t bits = tensorType(indices).getElementType().getIntOrFloatBitWidth();
+    Value st = builder
+                   .create<func::CallOp>(
+                       loc(), checkIndices,
+                       ValueRange{desc, state, c64(entryIndex), inputName, what,
+                                  args[arg.getArgNumber()], dimArr, c64(rank), c32(bits),
+                                  limit})
+                   .getResult(0);
+    failIf(builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, st, c32(0)), st);
+    return WalkResult::advance();
+  });
+  (void)walk;
+  return success();
+}
+
+void HostBuilder::emitLossCheck(Entry &e, int entryIndex, Value lossPtr, Value desc,
+                                Value state, Block *early) {
+  auto check = declare("dlc_rt_check_loss", {ptrTy, ptrTy, i64, ptrTy}, {i32});
+  Value st = builder
+                 .create<func::CallOp>(loc(), check,
+                                       ValueRange{desc, state, c64(entryIndex), lossPtr})
+                 .getResult(0);
+  Block *next = new Block();
+  Value bad = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, st, c32(0));
+  builder.create<cf::CondBranchOp>(loc(), bad, early, ValueRange{st}, next, ValueRange{});
+  builder.getInsertionBlock()->getParent()->push_back(next);
+  builder.setInsertionPointToStart(next);
 }
 
 Value HostBuilder::bytesOf(Value v, DimsMap &dims) {
@@ -780,6 +1010,14 @@ LogicalResult HostBuilder::emitArenaBytesFunc(Entry &e) {
     return failure();
   SmallVector<Value> offsets;
   Value total = emitArenaPlan(e, dims, offsets);
+  // Dims the entry point would reject (outside [1, 2^31 - 1]) cannot be
+  // planned either: -1, as for tensors that are too large.
+  for (Value sym : b->getArguments())
+    for (auto [pred, bound] : {std::pair{arith::CmpIPredicate::slt, int64_t(1)},
+                               std::pair{arith::CmpIPredicate::sgt, int64_t(2147483647)}})
+      total = builder.create<arith::SelectOp>(
+          loc(), builder.create<arith::CmpIOp>(loc(), pred, sym, c64(bound)), c64(-1),
+          total);
   builder.create<func::ReturnOp>(loc(), total);
   return success();
 }
@@ -929,6 +1167,8 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
     return failure();
   SmallVector<Value> offsets;
   (void)emitArenaPlan(e, dims, offsets);
+  if (failed(emitArgumentChecks(e, entryIndex, symbols, args, dims, desc, state, early)))
+    return failure();
 
   auto checkStatus = [&](Value rc, int64_t k) {
     Block *next = new Block();
@@ -945,7 +1185,32 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
     return ptrOf(v);
   };
 
+  // train_step: the loss is checked once it is computed and before the
+  // first kernel that writes a parameter in place (or the copies into
+  // parameters after the last kernel).
+  Value lossValue;
+  int64_t lossKernel = -1, firstWriter = e.kernels.size();
+  if (e.name == "train_step")
+    for (unsigned r = 0; r < fn.getNumResults(); ++r)
+      if (auto n = fn.getResultAttrOfType<StringAttr>(r, dl::DLDialect::kNameAttrName);
+          n && n.getValue() == "loss")
+        lossValue = fn.getBody().front().getTerminator()->getOperand(r);
   for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
+    for (Value o : kernel.outputs) {
+      if (o == lossValue && lossKernel < 0)
+        lossKernel = k;
+      auto it = e.storage.find(o);
+      if (it != e.storage.end() && it->second.kind == Storage::Param &&
+          firstWriter == (int64_t)e.kernels.size())
+        firstWriter = k;
+    }
+  }
+  if (lossValue && (lossKernel < 0 || lossKernel >= firstWriter))
+    return fn.emitOpError("internal error: the loss of train_step is not "
+                          "computed before the parameters are updated");
+  for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
+    if (lossValue && (int64_t)k == firstWriter)
+      emitLossCheck(e, entryIndex, ptrOf(lossValue), desc, state, early);
     auto i8 = builder.getI8Type();
     // lstm_grad's forward cell runs inside the next kernel's host loops.
     if (kernel.kind == Kernel::Kind::LSTMCell && isa<dl::LSTMGradOp>(kernel.anchor))
@@ -1181,6 +1446,8 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
     }
     checkStatus(rc, k);
   }
+  if (lossValue && firstWriter == (int64_t)e.kernels.size())
+    emitLossCheck(e, entryIndex, ptrOf(lossValue), desc, state, early);
   // Parameters change only once every kernel has read them.
   for (auto &[v, offset] : e.assigns) {
     Value dst = builder.create<LLVM::GEPOp>(loc(), ptrTy, builder.getF32Type(), params,

@@ -48,7 +48,8 @@ std::string emitCHeader(const ModelInterface &m) {
      << "  DLC_ERROR_IO = 3,               /* a file cannot be opened, read or written */\n"
      << "  DLC_ERROR_FORMAT = 4,           /* a malformed safetensors file */\n"
      << "  DLC_ERROR_MISMATCH = 5,         /* weights of another model: names, dtypes, shapes */\n"
-     << "  DLC_ERROR_KERNEL = 6            /* a kernel failed (e.g. a tensor over 2^31 elements) */\n"
+     << "  DLC_ERROR_KERNEL = 6,           /* a kernel failed (e.g. a tensor over 2^31 elements) */\n"
+     << "  DLC_ERROR_NON_FINITE = 7        /* train_step: the loss is NaN or infinite; nothing changed */\n"
      << "} dlc_status;\n#endif\n\n"
      << "/* The model's state: parameters and a reusable arena. */\n"
      << "typedef struct " << p << "_model " << p << "_model;\n\n";
@@ -62,7 +63,8 @@ std::string emitCHeader(const ModelInterface &m) {
      << "/* Frees the model; NULL is ignored. */\n"
      << "void " << p << "_destroy(" << p << "_model *model);\n\n"
      << "/* The message of the last failed call on `model` (\"\" after a success);\n"
-     << " * with NULL, of the last failed create or call on a NULL model. */\n"
+     << " * with NULL, of the last failed create or call on a NULL model in this\n"
+     << " * thread (each thread has its own). */\n"
      << "const char *" << p << "_last_error(const " << p << "_model *model);\n\n"
      << "/* Sets the number of threads the kernels use (0: one per core).\n"
      << " * Process-wide. Errors: DLC_ERROR_INVALID_ARGUMENT if n < 0. */\n"
@@ -81,7 +83,9 @@ std::string emitCHeader(const ModelInterface &m) {
          << " * applies the optimizer to every trainable parameter; parameters and\n"
          << " * optimizer state change in place. Writes the loss before the update.\n"
          << " * The learning rate is the parameter \"optimizer.learning_rate\" (f32[],\n"
-         << " * " << p << "_set_param)";
+         << " * " << p << "_set_param; finite and >= 0). If the loss is NaN or infinite\n"
+         << " * (checked once per step, one scalar), the step returns\n"
+         << " * DLC_ERROR_NON_FINITE with the parameters and optimizer state unchanged";
     else if (n == "evaluate")
       os << "the loss and accuracy in inference mode; changes nothing";
     else if (n.ends_with("_grad"))
@@ -105,7 +109,10 @@ std::string emitCHeader(const ModelInterface &m) {
        << p << "_" << e.name << "_arena_bytes), grown on demand\n"
        << " * and kept with the model.\n"
        << " * Errors: DLC_ERROR_INVALID_ARGUMENT (NULL model or pointer, dim out\n"
-       << " * of range), DLC_ERROR_OUT_OF_MEMORY, DLC_ERROR_KERNEL. */\n";
+       << " * of range, dims the model needs equal that differ, an index input\n"
+       << " * outside its table), DLC_ERROR_OUT_OF_MEMORY, DLC_ERROR_KERNEL"
+       << (n == "train_step" ? ",\n * DLC_ERROR_NON_FINITE" : "")
+       << "; a failed call changes\n * no parameter. */\n";
     os << "int32_t " << p << "_" << e.name << "(" << p << "_model *model";
     for (auto &sym : e.symbols)
       os << ", int64_t " << cIdentifier(sym);
@@ -115,7 +122,7 @@ std::string emitCHeader(const ModelInterface &m) {
       os << ",\n    " << t.cType << " *" << cIdentifier(t.name);
     os << ");\n\n";
     os << "/* Bytes of the arena " << p << "_" << e.name
-       << " needs for these dims, or -1 if a\n * tensor would exceed 2^31 - 1 elements. */\n"
+       << " needs for these dims, or -1 if a\n * dim is outside [1, 2^31 - 1] or a tensor would exceed 2^31 - 1\n * elements. */\n"
        << "int64_t " << p << "_" << e.name << "_arena_bytes(";
     if (e.symbols.empty())
       os << "void";
@@ -150,8 +157,11 @@ std::string emitCHeader(const ModelInterface &m) {
      << "/* Loads all parameters from a safetensors file (the format of PyTorch's\n"
      << " * and Hugging Face's safetensors package, https://github.com/huggingface/safetensors):\n"
      << " * every parameter above, F32, with its exact shape; no other tensors.\n"
-     << " * The header is capped at 100 MB, offsets must lie within the data and\n"
-     << " * not overlap. All checks pass before any value changes.\n"
+     << " * The header (at most 100 MB) must be strict JSON (RFC 8259) with no key\n"
+     << " * twice, `__metadata__` an object of strings, and the tensors'\n"
+     << " * data_offsets must cover the data exactly, with no gap or overlap; a\n"
+     << " * learning rate must be finite and >= 0. All checks pass before any\n"
+     << " * value changes.\n"
      << " * Errors: DLC_ERROR_IO, DLC_ERROR_FORMAT, DLC_ERROR_MISMATCH,\n"
      << " * DLC_ERROR_INVALID_ARGUMENT, DLC_ERROR_OUT_OF_MEMORY. */\n"
      << "int32_t " << p << "_load(" << p << "_model *model, const char *path);\n"

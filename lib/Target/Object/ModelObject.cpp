@@ -65,7 +65,14 @@ void renameClosures(llvm::Module &m) {
     llvm::StringRef base = name.rtrim("0123456789");
     if (base.size() < name.size() && base.ends_with("__"))
       name = base.drop_back(2);
-    closures.emplace_back(&f, name.str());
+    // A Func's own "$<n>" inside the loop name comes out as "__<n>" or, when
+    // Halide's unique_name sanitized it, "_<n>", depending on which thread
+    // lowered first: one underscore either way.
+    std::string canonical;
+    for (char c : name)
+      if (c != '_' || canonical.empty() || canonical.back() != '_')
+        canonical += c;
+    closures.emplace_back(&f, canonical);
   }
   for (auto &[f, name] : closures)
     f->setName("");
