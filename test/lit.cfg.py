@@ -29,6 +29,8 @@ if os.path.isdir(os.path.join(shared, "testdata", "JSONTestSuite", "test_parsing
 # Kernels run on Halide's thread pool; keep test runs from oversubscribing.
 config.environment["HL_NUM_THREADS"] = "2"
 config.environment["OPENBLAS_NUM_THREADS"] = "2"
+if "DLC_MUTATION_SEED" in os.environ:
+    config.environment["DLC_MUTATION_SEED"] = os.environ["DLC_MUTATION_SEED"]
 if "DLC_OP_TEST_SEED" in os.environ:
     config.environment["DLC_OP_TEST_SEED"] = os.environ["DLC_OP_TEST_SEED"]
 

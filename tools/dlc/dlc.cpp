@@ -64,6 +64,11 @@ cl::opt<bool> sanitizeAddress(
     cl::desc("Instrument the model's code with AddressSanitizer (link the "
              "program with -fsanitize=address)"),
     cl::init(false), cl::cat(dlcCategory));
+cl::opt<bool> sanitizeThread(
+    "sanitize-thread",
+    cl::desc("Instrument the model's code with ThreadSanitizer (link the "
+             "program with -fsanitize=thread; run it with HL_NUM_THREADS=1)"),
+    cl::init(false), cl::cat(dlcCategory));
 cl::opt<bool> profile(
     "profile",
     cl::desc("Compile the kernels with Halide's profiler: the program prints "
@@ -276,11 +281,19 @@ static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
     }
   if (emit == Emit::Halide)
     return 0;
+  if (sanitizeAddress && sanitizeThread) {
+    llvm::errs() << "dlc: error: --sanitize-address and --sanitize-thread "
+                    "cannot be combined\n";
+    return 1;
+  }
   auto objectTime = phase("object (LLVM)");
   if (!dlc::emitModelObject(hm, target, bitcode, halideRuntime,
                             emit == Emit::LLVM ? dlc::ObjectOutput::LLVMIR
                                                : dlc::ObjectOutput::Object,
-                            os, error, sanitizeAddress,
+                            os, error,
+                            sanitizeThread    ? dlc::Sanitizer::Thread
+                            : sanitizeAddress ? dlc::Sanitizer::Address
+                                              : dlc::Sanitizer::None,
                             module.getContext()->isMultithreadingEnabled()
                                 ? module.getContext()->getNumThreads()
                                 : 1u)) {

@@ -38,6 +38,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
+#include "llvm/Transforms/Instrumentation/ThreadSanitizer.h"
 
 #include <algorithm>
 #include <atomic>
@@ -86,6 +87,11 @@ void renameClosures(llvm::Module &m) {
 
 #include "dlc_runtime_aarch64.inc"
 #include "dlc_runtime_x86_64.inc"
+
+llvm::Attribute::AttrKind sanitizerAttribute(Sanitizer s) {
+  return s == Sanitizer::Thread ? llvm::Attribute::SanitizeThread
+                                : llvm::Attribute::SanitizeAddress;
+}
 
 llvm::StringRef runtimeBitcode(llvm::StringRef triple) {
   if (triple.starts_with("aarch64"))
@@ -262,7 +268,8 @@ bool splitCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet<> 
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
-                     std::string &error, bool sanitizeAddress, unsigned codegenThreads) {
+                     std::string &error, Sanitizer sanitizer, unsigned codegenThreads) {
+  bool sanitize = sanitizer != Sanitizer::None;
   mlir::ModuleOp host = *hm.module;
   mlir::MLIRContext *ctx = host.getContext();
   mlir::DialectRegistry registry;
@@ -348,10 +355,17 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
-    if (sanitizeAddress)
+    if (sanitizer == Sanitizer::Address)
       pb.registerOptimizerLastEPCallback(
           [](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
             mpm.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
+          });
+    if (sanitizer == Sanitizer::Thread)
+      pb.registerOptimizerLastEPCallback(
+          [](llvm::ModulePassManager &mpm, llvm::OptimizationLevel) {
+            mpm.addPass(llvm::ModuleThreadSanitizerPass());
+            mpm.addPass(llvm::createModuleToFunctionPassAdaptor(
+                llvm::ThreadSanitizerPass()));
           });
     llvm::ModulePassManager mpm =
         pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
@@ -359,7 +373,7 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
   };
   if (!link("the dlc runtime", runtimeBitcode(target.triple)))
     return false;
-  if (!sanitizeAddress)
+  if (!sanitize)
     optimize();
   for (size_t i = 0; i < kernelBitcode.size(); ++i)
     if (!link("kernel #" + std::to_string(i), kernelBitcode[i], /*isKernel=*/true))
@@ -384,18 +398,18 @@ bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
     if (!gv.hasLocalLinkage())
       internalized.insert(gv.getName());
     gv.setLinkage(llvm::GlobalValue::InternalLinkage);
-    if (sanitizeAddress)
+    if (sanitize)
       if (auto *fn = llvm::dyn_cast<llvm::Function>(&gv))
-        fn->addFnAttr(llvm::Attribute::SanitizeAddress);
+        fn->addFnAttr(sanitizerAttribute(sanitizer));
   }
   for (llvm::StringRef name : exported.keys())
-    if (auto *fn = module->getFunction(name); fn && sanitizeAddress)
-      fn->addFnAttr(llvm::Attribute::SanitizeAddress);
+    if (auto *fn = module->getFunction(name); fn && sanitize)
+      fn->addFnAttr(sanitizerAttribute(sanitizer));
   if (llvm::verifyModule(*module, &llvm::errs())) {
     error = "the linked model does not verify";
     return false;
   }
-  if (sanitizeAddress)
+  if (sanitize)
     optimize();
   // The Halide runtime is shared between models as weak definitions; as
   // linkonce they still merge, and those no kernel needs are dropped

@@ -23,13 +23,18 @@ namespace dlc {
 
 enum class ObjectOutput { LLVMIR, Object };
 
+/// Instrumentation of the model's code for a sanitizer run.
+enum class Sanitizer { None, Address, Thread };
+
 /// Emits the model as LLVM IR text or a relocatable object for `target`.
 /// `kernelBitcode` holds every compiled kernel (and schedule variant),
 /// `halideRuntimeBitcode` the Halide runtime (compileHalideRuntime). On
 /// failure, returns false and sets `error`.
-/// With `sanitizeAddress`, the model's own code (host code, kernels, dlc's
-/// runtime; not the Halide runtime) is instrumented with AddressSanitizer,
-/// for programs linked with -fsanitize=address.
+/// With a `sanitizer`, the model's own code (host code, kernels, dlc's
+/// runtime; not the Halide runtime) is instrumented with AddressSanitizer
+/// or ThreadSanitizer, for programs linked with -fsanitize=address or
+/// -fsanitize=thread. (The Halide runtime's thread pool synchronizes what
+/// TSan cannot see: run TSan builds with HL_NUM_THREADS=1.)
 /// Code generation splits the module into a fixed number of parts,
 /// compiles them on `codegenThreads` threads and merges them with the
 /// system linker (`ld -r`, found on PATH), so the object is the same for
@@ -39,7 +44,7 @@ enum class ObjectOutput { LLVMIR, Object };
 bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
-                     std::string &error, bool sanitizeAddress = false,
+                     std::string &error, Sanitizer sanitizer = Sanitizer::None,
                      unsigned codegenThreads = 1);
 
 /// The self-documenting C header for the model's public functions.

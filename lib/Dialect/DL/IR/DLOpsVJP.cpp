@@ -184,7 +184,7 @@ DL_BINARY_VJP(MinimumOp, {
     Location l = getLoc();                                                     \
     Value g = cts[0], x = getInput(), y = getResult();                         \
     Type et = tensorType(x).getElementType();                                  \
-    (void)y;                                                                   \
+    (void)l, (void)g, (void)y;                                                 \
     (void)et;                                                                  \
     out.push_back(EXPR);                                                       \
     return success();                                                          \
@@ -316,7 +316,7 @@ LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
   Location l = getLoc();
   Value g = cts[0], y = getResult();
   // dx = y * (g - sum(g * y, axis))
-  Value s = reduceSum(b, l, mul(b, l, g, y), {getAxis()}, true);
+  Value s = reduceSum(b, l, mul(b, l, g, y), {(int64_t)getAxis()}, true);
   out.push_back(mul(b, l, y, sub(b, l, g, s)));
   return success();
 }
@@ -326,7 +326,7 @@ LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
   Location l = getLoc();
   Value g = cts[0], y = getResult();
   // dx = g - softmax(x) * sum(g, axis)
-  Value s = reduceSum(b, l, g, {getAxis()}, true);
+  Value s = reduceSum(b, l, g, {(int64_t)getAxis()}, true);
   out.push_back(sub(b, l, g, mul(b, l, b.create<ExpOp>(l, y), s)));
   return success();
 }
