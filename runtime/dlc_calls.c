@@ -102,14 +102,15 @@ int32_t dlc_rt_dims_differ(const dlc_model_desc *d, dlc_state *s, int64_t entry,
 int32_t dlc_rt_check_indices(const dlc_model_desc *d, dlc_state *s,
                              int64_t entry, const char *input, const char *op,
                              const void *data, const int64_t *dims,
-                             int64_t rank, int32_t bits, int64_t limit) {
+                             int64_t rank, int32_t bits, int64_t lo,
+                             int64_t limit) {
   int64_t count = 1;
   for (int64_t i = 0; i < rank; ++i)
     count *= dims[i];
   for (int64_t i = 0; i < count; ++i) {
     int64_t v = bits == 64 ? ((const int64_t *)data)[i]
                            : (int64_t)((const int32_t *)data)[i];
-    if (v >= 0 && v < limit)
+    if (v >= lo && v < limit)
       continue;
     /* The position as an index per dim, innermost last. */
     char at[160];
@@ -126,8 +127,8 @@ int32_t dlc_rt_check_indices(const dlc_model_desc *d, dlc_state *s,
       n += (size_t)snprintf(at + n, sizeof at - n, "%s%lld", k ? ", " : "",
                             (long long)pos[k]);
     return dlc_rt_fail(s, DLC_RT_INVALID_ARGUMENT,
-                "%s: %s[%s] = %lld is out of range [0, %lld) (%s)",
-                d->entries[entry].name, input, at, (long long)v,
+                "%s: %s[%s] = %lld is out of range [%lld, %lld) (%s)",
+                d->entries[entry].name, input, at, (long long)v, (long long)lo,
                 (long long)limit, op);
   }
   return DLC_RT_OK;

@@ -6,8 +6,10 @@
  *
  * The runtime is compiled to LLVM bitcode once per target when dlc is built
  * (freestanding: it declares the few libc functions it calls in
- * dlc_libc.h; one translation unit, dlc_runtime.c, which includes the JSON
- * reader dlc_json.h), embedded in dlc, and linked into each model object,
+ * dlc_libc.h): dlc_runtime.c (state, initializers, parameters,
+ * safetensors, with the JSON reader dlc_json.h) and dlc_calls.c (entry
+ * calls and the checks of the caller's data), joined by llvm-link, sharing
+ * dlc_state.h. It is embedded in dlc and linked into each model object,
  * where all of its symbols become internal. Two models in one program therefore share
  * nothing but the Halide runtime (whose symbols are weak).
  *
@@ -113,11 +115,12 @@ int32_t dlc_rt_begin_call(const dlc_model_desc *d, dlc_state *s, int64_t entry,
 int32_t dlc_rt_dims_differ(const dlc_model_desc *d, dlc_state *s, int64_t entry,
                            const char *what, int64_t a, int64_t b);
 /* Every index of the input `input` (dims[rank], int32 or int64 by `bits`)
- * in [0, limit), else DLC_RT_INVALID_ARGUMENT naming the first position. */
+ * in [lo, limit), else DLC_RT_INVALID_ARGUMENT naming the first position. */
 int32_t dlc_rt_check_indices(const dlc_model_desc *d, dlc_state *s,
                              int64_t entry, const char *input, const char *op,
                              const void *data, const int64_t *dims,
-                             int64_t rank, int32_t bits, int64_t limit);
+                             int64_t rank, int32_t bits, int64_t lo,
+                             int64_t limit);
 /* The loss is finite, else DLC_RT_NON_FINITE (before any update). */
 int32_t dlc_rt_check_loss(const dlc_model_desc *d, dlc_state *s, int64_t entry,
                           const float *loss);

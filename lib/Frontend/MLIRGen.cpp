@@ -55,11 +55,14 @@ struct Val {
   double number() const { return kind == Kind::Int ? (double)i : f; }
 };
 
-/// A number as the user would write it: "0.5", "1e-07".
+/// A fractional number as the user would write it: "0.5", "2.0", "1e-07".
 std::string formatNumber(double v) {
   char buf[32];
   snprintf(buf, sizeof buf, "%g", v);
-  return buf;
+  std::string s = buf;
+  if (s.find_first_of(".eni") == std::string::npos)
+    s += ".0";
+  return s;
 }
 
 StringRef kindName(Val::Kind k) {
@@ -326,9 +329,8 @@ std::optional<Val> MLIRGenImpl::asTensor(const Val &v, StringRef what, SMLoc l,
       return fail(at, what + ": a number cannot combine with a bool tensor "
                              "(use cast() to convert the tensor first)");
     if (isInteger(like) && v.kind == Val::Kind::Float)
-      return fail(at, what + ": the number " + formatNumber(v.f) +
-                          " is not an integer, so it cannot combine with the " +
-                          stringifyDType(like) +
+      return fail(at, what + ": the floating-point number " + formatNumber(v.f) +
+                          " cannot combine with the " + stringifyDType(like) +
                           " tensor (element types never convert implicitly; "
                           "use cast(x, \"f32\") first)");
     if (like == DType::I32 &&
@@ -850,7 +852,9 @@ std::optional<std::string> MLIRGenImpl::layerName(const Args &a,
     // error, as in Keras.
     if (n->kind != Val::Kind::String || n->s.empty())
       return fail(n->loc, a.callee + ": 'name' must be a non-empty string, got " +
-                              kindName(n->kind));
+                              (n->kind == Val::Kind::String
+                                   ? StringRef("an empty one")
+                                   : kindName(n->kind)));
     if (usedLayerNames.count(prefix + n->s))
       return fail(n->loc, a.callee + ": the layer name '" + n->s +
                               "' is already used; layer names must be "

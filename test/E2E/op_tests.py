@@ -78,6 +78,12 @@ def with_nan(shape, dtype):
     return x
 
 
+def probs_with_nan(shape, dtype):
+    x = probs(shape, dtype)
+    x.flat[0] = np.nan
+    return x
+
+
 def bool_bytes(shape, dtype):
     """bool buffers as C writes them: any non-zero byte is true."""
     return rng.choice(np.array([0, 1, 2, 128, 255], np.uint8), shape)
@@ -307,6 +313,13 @@ def cases():
     c.append(Case("bce", [("f32", ["B", n]), ("f32", ["B", n])],
                   "dl.binary_cross_entropy %a0, %a1", F.binary_cross_entropy,
                   gen=[probs, probs]))
+    # A NaN prediction gives a NaN loss, not the clamp's 100 (torch's own
+    # binary_cross_entropy refuses NaN, so the reference is its formula).
+    c.append(Case("bce_nan", [("f32", ["B", n]), ("f32", ["B", n])],
+                  "dl.binary_cross_entropy %a0, %a1",
+                  lambda p, y: -(y * torch.clamp(torch.log(p), min=-100) +
+                                 (1 - y) * torch.clamp(torch.log(1 - p), min=-100)).mean(),
+                  gen=[probs_with_nan, probs]))
     c.append(Case("bce_logits", [("f32", ["B", n]), ("f32", ["B", n])],
                   "dl.binary_cross_entropy %a0, %a1 from_logits",
                   F.binary_cross_entropy_with_logits, gen=[normal, probs]))
@@ -412,6 +425,7 @@ def entry(i, case):
 NO_GRAD = {"cast_f32_i32", "cast_i32_f32", "cast_bool_f32",
            # NaN inputs: the forward's propagation is what is checked.
            "maximum_nan", "minimum_nan", "relu_nan", "reduce_max_nan", "max_pool2d_nan",
+           "bce_nan",
            # The result's dim 0 is B + a: the cotangent argument cannot name it.
            "concat_batch"}
 

@@ -159,6 +159,7 @@ private:
     struct DimCheck {
       Operation *op;
       Value a, b;
+      std::string which; // "dim 0 of operand 0 and dim 0 of operand 1"
     };
     std::vector<DimCheck> dimChecks;
   };
@@ -763,63 +764,65 @@ void HostBuilder::requireEqualDims(Entry &e, Operation &op,
                                    ArrayRef<SmallVector<Value>> in) {
   // Kernels trust the shapes they are given: a loss reading labels for 64
   // rows from a 1-row buffer overflows. Static dims are verified already.
-  auto require = [&](Value a, Value b) {
+  // Dims are named as "operand:dim".
+  auto require = [&](int64_t oa, int64_t da, int64_t ob, int64_t db) {
+    Value a = in[oa][da], b = in[ob][db];
     if (a && b && a != b)
-      e.dimChecks.push_back({&op, a, b});
+      e.dimChecks.push_back({&op, a, b,
+                             "dim " + std::to_string(da) + " of operand " +
+                                 std::to_string(oa) + " and dim " +
+                                 std::to_string(db) + " of operand " +
+                                 std::to_string(ob)});
   };
-  auto sameDims = [&](ArrayRef<Value> x, ArrayRef<Value> y) {
-    for (auto [a, b] : llvm::zip(x, y))
-      require(a, b);
+  // Dims [fa, fa + n) of operand oa against [fb, fb + n) of operand ob.
+  auto sameDims = [&](int64_t oa, int64_t fa, int64_t ob, int64_t fb, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      require(oa, fa + i, ob, fb + i);
   };
   // Only a static 1 broadcasts (the kernels index it with 0); any other
-  // pair of dims must be equal.
+  // pair of trailing dims must be equal.
   auto isOne = [](Value v) {
     auto c = v.getDefiningOp<arith::ConstantIntOp>();
     return c && c.value() == 1;
   };
-  auto broadcastDims = [&](ArrayRef<Value> x, ArrayRef<Value> y) {
-    size_t n = std::min(x.size(), y.size());
-    for (size_t i = 1; i <= n; ++i) {
-      Value a = x[x.size() - i], b = y[y.size() - i];
-      if (!isOne(a) && !isOne(b))
-        require(a, b);
-    }
+  auto broadcastDims = [&](int64_t oa, int64_t ra, int64_t ob, int64_t rb) {
+    for (int64_t i = 1; i <= std::min(ra, rb); ++i)
+      if (!isOne(in[oa][ra - i]) && !isOne(in[ob][rb - i]))
+        require(oa, ra - i, ob, rb - i);
   };
   if (in.size() < 2)
     return;
+  int64_t r0 = in[0].size(), r1 = in[1].size();
+  auto kind = op.getAttrOfType<StringAttr>("kind");
   if (isa<dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp,
           dl::MinimumOp>(op)) {
-    broadcastDims(in[0], in[1]);
+    broadcastDims(0, r0, 1, r1);
   } else if (isa<dl::SparseCategoricalCrossEntropyOp>(op) ||
-             (isa<dl::LossGradOp, dl::AccuracyOp>(op) &&
-              op.getAttrOfType<StringAttr>("kind").getValue() ==
-                  "sparse_categorical_cross_entropy")) {
+             (isa<dl::LossGradOp, dl::AccuracyOp>(op) && kind &&
+              kind.getValue() == "sparse_categorical_cross_entropy")) {
     // [..., C] predictions, [...] labels.
-    sameDims(ArrayRef<Value>(in[0]).drop_back(), in[1]);
+    sameDims(0, 0, 1, 0, std::min(r0 - 1, r1));
   } else if (isa<dl::MSELossOp, dl::BinaryCrossEntropyOp,
                  dl::CategoricalCrossEntropyOp, dl::LossGradOp,
                  dl::AccuracyOp>(op)) {
-    sameDims(in[0], in[1]);
-  } else if (isa<dl::MatmulOp>(op)) {
-    require(in[0].back(), in[1].front());
-  } else if (isa<dl::BatchMatmulOp>(op) && in[0].size() >= 2 &&
-             in[1].size() >= 2) {
-    require(in[0].back(), in[1][in[1].size() - 2]);
-    broadcastDims(ArrayRef<Value>(in[0]).drop_back(2),
-                  ArrayRef<Value>(in[1]).drop_back(2));
+    sameDims(0, 0, 1, 0, std::min(r0, r1));
+  } else if (isa<dl::MatmulOp>(op) && r0 == 2 && r1 == 2) {
+    require(0, 1, 1, 0);
+  } else if (isa<dl::BatchMatmulOp>(op) && r0 >= 2 && r1 >= 2) {
+    require(0, r0 - 1, 1, r1 - 2);
+    broadcastDims(0, r0 - 2, 1, r1 - 2);
   } else if (auto cat = dyn_cast<dl::ConcatOp>(op)) {
-    int64_t r = in[0].size();
     int64_t axis = (int64_t)cat.getAxis();
     if (axis < 0)
-      axis += r;
-    for (auto &o : in.drop_front())
-      for (int64_t i = 0; i < r && i < (int64_t)o.size(); ++i)
+      axis += r0;
+    for (int64_t o = 1; o < (int64_t)in.size(); ++o)
+      for (int64_t i = 0; i < r0 && i < (int64_t)in[o].size(); ++i)
         if (i != axis)
-          require(in[0][i], o[i]);
+          require(0, i, o, i);
   } else if (op.hasTrait<OpTrait::SameOperandsAndResultShape>() ||
              op.hasTrait<OpTrait::SameOperandsAndResultType>()) {
-    for (auto &o : in.drop_front())
-      sameDims(in[0], o);
+    for (int64_t o = 1; o < (int64_t)in.size(); ++o)
+      sameDims(0, 0, o, 0, std::min<int64_t>(r0, in[o].size()));
   }
 }
 
@@ -869,7 +872,8 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
                                      ValueRange{});
     region->push_back(report);
     builder.setInsertionPointToStart(report);
-    std::string what = describeOp(check.op) + " needs equal dims";
+    std::string what = describeOp(check.op) + " needs " + check.which +
+                       " to be equal";
     Value msg = builder.create<LLVM::AddressOfOp>(loc(), ptrTy, globalString(what));
     Value st = builder
                    .create<func::CallOp>(loc(), dimsDiffer,
@@ -885,12 +889,30 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
   // clamped read (PyTorch raises too). Checked on the host, so the same
   // check holds for GPU kernels, where a trap would lose the context.
   auto checkIndices = declare("dlc_rt_check_indices",
-                              {ptrTy, ptrTy, i64, ptrTy, ptrTy, ptrTy, ptrTy, i64, i32, i64},
+                              {ptrTy, ptrTy, i64, ptrTy, ptrTy, ptrTy, ptrTy, i64, i32, i64, i64},
                               {i32});
-  llvm::SmallPtrSet<Operation *, 8> seen;
-  WalkResult walk = fn.walk([&](Operation *op) {
+  // The argument the indices are read from, through the ops that only move
+  // or select integers (a language model's shifted token slices); every
+  // element of it is checked.
+  auto sourceArgument = [&](Value v) -> BlockArgument {
+    while (Operation *def = v.getDefiningOp()) {
+      if (auto group = dyn_cast<dl::FusionOp>(def)) {
+        v = group.getYield()->getOperand(cast<OpResult>(v).getResultNumber());
+        continue;
+      }
+      if (!isa<dl::ReshapeOp, dl::TransposeOp, dl::SliceOp, dl::BroadcastToOp, dl::CastOp>(def))
+        return {};
+      v = def->getOperand(0);
+      if (!tensorType(v).getElementType().isSignlessInteger() ||
+          tensorType(v).getElementType().isInteger(1))
+        return {};
+    }
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && arg.getOwner() == &fn.getBody().front() ? arg : BlockArgument();
+  };
+  fn.walk([&](Operation *op) {
     Value table, indices;
-    int64_t axis = 0;
+    int64_t axis = 0, lowest = 0;
     if (auto emb = dyn_cast<dl::EmbeddingOp>(op)) {
       table = emb.getTable();
       indices = emb.getIndices();
@@ -901,17 +923,21 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
       axis = (int64_t)g.getAxis();
       if (axis < 0)
         axis += r;
+      lowest = -1; // numpy.take: negative indices count from the end
     } else {
-      return WalkResult::advance();
+      return;
     }
-    auto arg = dyn_cast<BlockArgument>(indices);
-    if (!arg || arg.getOwner() != &fn.getBody().front() || !seen.insert(op).second)
-      return WalkResult::advance();
+    BlockArgument arg = sourceArgument(indices);
+    if (!arg)
+      return;
     auto it = dims.find(table);
-    if (it == dims.end() || !dims.count(indices))
-      return WalkResult::advance();
+    if (it == dims.end() || !dims.count(arg))
+      return;
     Value limit = it->second[axis];
-    SmallVector<Value> idxDims = dims[indices];
+    // [-limit, limit) for gather, [0, limit) for embedding.
+    Value low = lowest < 0 ? builder.create<arith::SubIOp>(loc(), c64(0), limit).getResult()
+                           : c64(0);
+    SmallVector<Value> idxDims = dims[arg];
     int64_t rank = idxDims.size();
     Value dimArr = builder.create<LLVM::AllocaOp>(
         loc(), ptrTy, LLVM::LLVMArrayType::get(i64, std::max<int64_t>(1, rank)),
@@ -926,18 +952,16 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
     Value inputName = builder.create<LLVM::AddressOfOp>(loc(), ptrTy, globalString(input));
     Value what = builder.create<LLVM::AddressOfOp>(loc(), ptrTy,
                                                    globalString(describeOp(op)));
-    int32_t bits = tensorType(indices).getElementType().getIntOrFloatBitWidth();
+    int32_t bits = tensorType(arg).getElementType().getIntOrFloatBitWidth();
     Value st = builder
                    .create<func::CallOp>(
                        loc(), checkIndices,
                        ValueRange{desc, state, c64(entryIndex), inputName, what,
                                   args[arg.getArgNumber()], dimArr, c64(rank), c32(bits),
-                                  limit})
+                                  low, limit})
                    .getResult(0);
     failIf(builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, st, c32(0)), st);
-    return WalkResult::advance();
   });
-  (void)walk;
   return success();
 }
 
@@ -1190,11 +1214,22 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
   // parameters after the last kernel).
   Value lossValue;
   int64_t lossKernel = -1, firstWriter = e.kernels.size();
-  if (e.name == "train_step")
-    for (unsigned r = 0; r < fn.getNumResults(); ++r)
-      if (auto n = fn.getResultAttrOfType<StringAttr>(r, dl::DLDialect::kNameAttrName);
-          n && n.getValue() == "loss")
-        lossValue = fn.getBody().front().getTerminator()->getOperand(r);
+  // The result named "loss" (dl-train-step names it), else the first
+  // floating-point scalar a hand-written train_step returns.
+  if (e.name == "train_step") {
+    Operation *ret = fn.getBody().front().getTerminator();
+    for (unsigned r = 0; r < fn.getNumResults(); ++r) {
+      auto n = fn.getResultAttrOfType<StringAttr>(r, dl::DLDialect::kNameAttrName);
+      auto t = tensorType(ret->getOperand(r));
+      bool scalar = t.getRank() == 0 && t.getElementType().isF32();
+      if (n && n.getValue() == "loss") {
+        lossValue = scalar ? ret->getOperand(r) : Value();
+        break;
+      }
+      if (!lossValue && scalar)
+        lossValue = ret->getOperand(r);
+    }
+  }
   for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
     for (Value o : kernel.outputs) {
       if (o == lossValue && lossKernel < 0)

@@ -163,6 +163,22 @@ private:
     return t;
   }
 
+  /// Whether any element of `t` is NaN (false for integer tensors).
+  static H::Expr hasNaN(const Tensor &t) {
+    if (!t.type.is_float())
+      return H::Internal::const_false();
+    if (t.rank() == 0)
+      return H::is_nan(t({}));
+    H::Region region;
+    for (const H::Expr &e : t.extents)
+      region.push_back(H::Range(0, e));
+    H::RDom rd(region, "nan_r");
+    std::vector<H::Expr> at;
+    for (int i = 0; i < t.rank(); ++i)
+      at.push_back(rd[i]);
+    return H::sum(H::select(H::is_nan(t(at)), 1, 0)) > 0;
+  }
+
   /// Static extent if known, else the given expression.
   static H::Expr resultExtent(mlir::RankedTensorType type, int i,
                               H::Expr dynamic) {
@@ -755,6 +771,11 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     Tensor pr = get(op->getOperand(0)), tg = get(op->getOperand(1));
     int r = pr.rank();
     bool fromLogits = op->hasAttr("from_logits");
+    // A NaN prediction or target makes the loss NaN, as in PyTorch: Halide's
+    // own log and exp do not propagate NaN, and train_step's check of the
+    // loss relies on it. (The kernel is strict float, see compileKernels.)
+    H::Expr anyNaN = hasNaN(pr) || hasNaN(tg);
+    H::Expr nan = H::Internal::make_const(type, NAN);
     if (isa<MSELossOp, BinaryCrossEntropyOp>(op)) {
       H::Region region;
       H::Expr count = 1;
@@ -774,11 +795,12 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         term = H::max(p, 0.0f) - p * t + H::log(1.0f + H::exp(-H::abs(p)));
       } else {
         // torch.nn.functional.binary_cross_entropy clamps the logs at -100.
-        term = -(t * H::max(H::log(p), -100.0f) +
-                 (1.0f - t) * H::max(H::log(1.0f - p), -100.0f));
+        // PyTorch clamps the logs at -100; a NaN prediction stays NaN.
+        term = -(t * nanMax(H::log(p), H::Expr(-100.0f)) +
+                 (1.0f - t) * nanMax(H::log(1.0f - p), H::Expr(-100.0f)));
       }
       return define(name, {}, type, [&](const std::vector<H::Expr> &) {
-        return H::sum(term) / H::cast(type, count);
+        return H::select(anyNaN, nan, H::sum(term) / H::cast(type, count));
       });
     }
     // Cross-entropies over the last (class) dim, averaged over the rest.
@@ -826,14 +848,15 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       count = count * pr.extents[i];
     }
     if (r == 1)
-      return define(name, {}, type,
-                    [&](const std::vector<H::Expr> &) { return perRowLoss({}); });
+      return define(name, {}, type, [&](const std::vector<H::Expr> &) {
+        return H::select(anyNaN, nan, perRowLoss({}));
+      });
     H::RDom rn(region, "n");
     std::vector<H::Expr> at;
     for (int i = 0; i < r - 1; ++i)
       at.push_back(rn[i]);
     return define(name, {}, type, [&](const std::vector<H::Expr> &) {
-      return H::sum(perRowLoss(at)) / H::cast(type, count);
+      return H::select(anyNaN, nan, H::sum(perRowLoss(at)) / H::cast(type, count));
     });
   }
 
@@ -1259,7 +1282,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
           return -2.0f * (p - t) * scale;
         if (fromLogits)
           return -p * scale;
-        return -(H::max(H::log(p), -100.0f) - H::max(H::log(1.0f - p), -100.0f)) * scale;
+        return -(nanMax(H::log(p), H::Expr(-100.0f)) -
+                 nanMax(H::log(1.0f - p), H::Expr(-100.0f))) * scale;
       });
     }
     if (!perRow) {
@@ -1270,7 +1294,7 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         if (fromLogits)
           return (sigmoid(p) - t) * scale;
         // torch's binary_cross_entropy backward: eps-clamped denominator.
-        return (p - t) / H::max((1.0f - p) * p, 1e-12f) * scale;
+        return (p - t) / nanMax((1.0f - p) * p, H::Expr(1e-12f)) * scale;
       });
     }
     // Row softmax (from logits), and the sum of each row's targets.
@@ -2004,9 +2028,17 @@ mlir::LogicalResult compileKernels(mlir::MLIRContext *context,
                   {H::OutputFileType::bitcode, dir + "/k.bc"}};
               if (stmts)
                 files[H::OutputFileType::stmt] = dir + "/k.stmt";
+              // Losses in strict float: train_step's NaN check reads the
+              // loss, and with fast-math's no-NaNs LLVM may drop a NaN term
+              // from the sum. (One scalar per kernel: no cost that shows.)
+              mlir::Operation *main = job.kernel->mainOp();
+              bool loss = main && mlir::isa<dl::MSELossOp, dl::BinaryCrossEntropyOp,
+                                            dl::CategoricalCrossEntropyOp,
+                                            dl::SparseCategoricalCrossEntropyOp>(main);
               built[i].pipeline->compile_to(
                   files, built[i].args,
-                  job.largeBatch ? job.kernel->largeBatchSymbol : job.kernel->symbol, t);
+                  job.largeBatch ? job.kernel->largeBatchSymbol : job.kernel->symbol,
+                  loss ? t.with_feature(H::Target::StrictFloat) : t);
               readBack = readFile(dir + "/k.bc", bitcode[i]) &&
                          (!stmts || readFile(dir + "/k.stmt", (*stmts)[i]));
             },

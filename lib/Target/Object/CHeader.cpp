@@ -149,7 +149,8 @@ std::string emitCHeader(const ModelInterface &m) {
      << "/* Element count of a parameter, or -1 if there is none so named. */\n"
      << "int64_t " << p << "_param_numel(const char *name);\n\n"
      << "/* Copies a parameter out of / into the model; `count` must be its element\n"
-     << " * count. Errors: DLC_ERROR_INVALID_ARGUMENT (NULL, unknown name, count). */\n"
+     << " * count. Errors: DLC_ERROR_INVALID_ARGUMENT (NULL, unknown name, count;\n"
+     << " * a NaN, infinite or negative \"optimizer.learning_rate\"). */\n"
      << "int32_t " << p << "_get_param(" << p
      << "_model *model, const char *name, float *dst,\n    int64_t count);\n"
      << "int32_t " << p << "_set_param(" << p

@@ -1,6 +1,7 @@
 /* Run-time checks of generated entry points (run-time-checks.test): token
- * ids outside the embedding table, a NaN loss in train_step, a bad learning
- * rate and bool inputs. Every failed call must leave every parameter and
+ * ids outside the embedding table (directly and through a slice), gather
+ * rows outside [-n, n), a NaN loss in train_step, a bad learning rate and
+ * bool inputs. Every failed call must leave every parameter and
  * the optimizer state bit-identical. */
 #include <math.h>
 #include <stdint.h>
@@ -61,6 +62,8 @@ int main(void) {
   uint8_t flags[B] = {0, 1, 2, 255};
   float x[B * 4], y[B * 3], g[B], loss;
   int32_t t[B] = {0, 1, 2, 1};
+  int32_t rows[B] = {0, 4, -5, -1}; /* numpy.take: -5 is row 0 */
+  int32_t next[B * S] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2};
   for (int i = 0; i < B * 4; ++i)
     x[i] = 0.25f * (float)(i % 5) - 0.5f;
   size_t bytes;
@@ -68,17 +71,31 @@ int main(void) {
 
   /* Token ids are checked against the table, with the position named. */
   tokens[5] = 100000;
-  EXPECT(checks_forward(m, B, S, tokens, flags, x, y, g), DLC_ERROR_INVALID_ARGUMENT,
-         "tokens[1, 2] = 100000 is out of range [0, 10) (dl.embedding at checks.dl:7");
+  EXPECT(checks_forward(m, B, S, tokens, flags, x, rows, next, y, g), DLC_ERROR_INVALID_ARGUMENT,
+         "tokens[1, 2] = 100000 is out of range [0, 10) (dl.embedding at checks.dl:11");
   tokens[5] = 6;
   tokens[11] = -1;
-  EXPECT(checks_train_step(m, B, S, tokens, flags, x, t, &loss), DLC_ERROR_INVALID_ARGUMENT,
+  EXPECT(checks_train_step(m, B, S, tokens, flags, x, rows, next, t, &loss), DLC_ERROR_INVALID_ARGUMENT,
          "tokens[3, 2] = -1 is out of range [0, 10)");
   expect_unchanged(m, before, bytes, "train_step with a bad token");
   tokens[11] = 2;
 
+  /* Indices that reach the table through a slice are the caller's too. */
+  next[7] = 50;
+  EXPECT(checks_forward(m, B, S, tokens, flags, x, rows, next, y, g), DLC_ERROR_INVALID_ARGUMENT,
+         "next[2, 1] = 50 is out of range [0, 10)");
+  next[7] = 8;
+  /* gather takes [-n, n), as numpy.take. */
+  rows[1] = 5;
+  EXPECT(checks_forward(m, B, S, tokens, flags, x, rows, next, y, g), DLC_ERROR_INVALID_ARGUMENT,
+         "rows[1] = 5 is out of range [-5, 5) (dl.gather at checks.dl:13");
+  rows[1] = -6;
+  EXPECT(checks_forward(m, B, S, tokens, flags, x, rows, next, y, g), DLC_ERROR_INVALID_ARGUMENT,
+         "rows[1] = -6 is out of range [-5, 5)");
+  rows[1] = 4;
+
   /* Any non-zero byte of a bool input is true. */
-  EXPECT(checks_forward(m, B, S, tokens, flags, x, y, g), DLC_OK, NULL);
+  EXPECT(checks_forward(m, B, S, tokens, flags, x, rows, next, y, g), DLC_OK, NULL);
   for (int i = 0; i < B; ++i)
     if (g[i] != (flags[i] ? 1.0f : 0.0f)) {
       fprintf(stderr, "FAIL: flags[%d] = %d read as %g\n", i, flags[i], g[i]);
@@ -87,19 +104,19 @@ int main(void) {
 
   /* NaN propagates to the loss, and train_step then changes nothing. */
   x[6] = NAN;
-  EXPECT(checks_forward(m, B, S, tokens, flags, x, y, g), DLC_OK, NULL);
+  EXPECT(checks_forward(m, B, S, tokens, flags, x, rows, next, y, g), DLC_OK, NULL);
   if (!isnan(y[3])) {
     fprintf(stderr, "FAIL: relu dropped a NaN (y[3] = %g)\n", y[3]);
     ++failures;
   }
-  EXPECT(checks_train_step(m, B, S, tokens, flags, x, t, &loss), DLC_ERROR_NON_FINITE,
+  EXPECT(checks_train_step(m, B, S, tokens, flags, x, rows, next, t, &loss), DLC_ERROR_NON_FINITE,
          "the loss is NaN");
   expect_unchanged(m, before, bytes, "train_step with a NaN loss");
   x[6] = INFINITY;
-  EXPECT(checks_train_step(m, B, S, tokens, flags, x, t, &loss), DLC_ERROR_NON_FINITE, "the loss is");
+  EXPECT(checks_train_step(m, B, S, tokens, flags, x, rows, next, t, &loss), DLC_ERROR_NON_FINITE, "the loss is");
   expect_unchanged(m, before, bytes, "train_step with an infinite input");
   x[6] = 0.5f;
-  EXPECT(checks_train_step(m, B, S, tokens, flags, x, t, &loss), DLC_OK, NULL);
+  EXPECT(checks_train_step(m, B, S, tokens, flags, x, rows, next, t, &loss), DLC_OK, NULL);
   size_t after_bytes;
   float *after = snapshot(m, &after_bytes);
   if (memcmp(after, before, bytes) == 0) {
