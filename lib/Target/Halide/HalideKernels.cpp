@@ -738,12 +738,37 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
     bool includePad = op->hasAttr("count_include_pad");
     std::vector<H::Expr> ext = {x.extents[0], x.extents[1],
                                 (int)outType.getDimSize(2), (int)outType.getDimSize(3)};
-    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
-      H::Expr iy = idx[2] * (int)s[0] + rk.x - (int)p[0];
-      H::Expr ix = idx[3] * (int)s[1] + rk.y - (int)p[1];
+    // The window's element at (dy, dx), and whether it is inside the input.
+    auto at = [&](const std::vector<H::Expr> &idx, H::Expr dy, H::Expr dx) {
+      H::Expr iy = idx[2] * (int)s[0] + dy - (int)p[0];
+      H::Expr ix = idx[3] * (int)s[1] + dx - (int)p[1];
       H::Expr inside = iy >= 0 && iy < x.extents[2] && ix >= 0 && ix < x.extents[3];
       H::Expr v = x({idx[0], idx[1], H::clamp(iy, 0, x.extents[2] - 1),
                      H::clamp(ix, 0, x.extents[3] - 1)});
+      return std::pair{v, inside};
+    };
+    // Small windows (2x2, 3x3) unrolled: one max and one NaN test per
+    // element, vectorized across the output, instead of two reductions.
+    if (isMax && k[0] * k[1] <= 16)
+      return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+        H::Expr m, nan;
+        for (int dy = 0; dy < (int)k[0]; ++dy)
+          for (int dx = 0; dx < (int)k[1]; ++dx) {
+            auto [v, inside] = at(idx, dy, dx);
+            // PyTorch pads max pooling with -inf; NaN wins.
+            H::Expr e = H::select(inside, v, type.min());
+            m = m.defined() ? H::max(m, e) : e;
+            if (type.is_float()) {
+              H::Expr n = inside && H::is_nan(v);
+              nan = nan.defined() ? (nan || n) : n;
+            }
+          }
+        if (!type.is_float())
+          return m;
+        return H::strict_float(H::select(nan, H::Internal::make_const(type, NAN), m));
+      });
+    return define(name, ext, type, [&](const std::vector<H::Expr> &idx) {
+      auto [v, inside] = at(idx, rk.x, rk.y);
       if (isMax) { // PyTorch pads max pooling with -inf; NaN wins
         H::Expr m = H::maximum(H::select(inside, v, type.min()));
         if (!type.is_float())
