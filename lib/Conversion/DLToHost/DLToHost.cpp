@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dlc/Conversion/DLToHost.h"
+#include "EntryChecks.h"
 #include "dlc/Dialect/DL/IR/DLOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -192,9 +193,6 @@ private:
   /// they replace (their dl.assign then copies nothing), with its offset.
   DenseMap<Value, int64_t> inPlaceUpdates(func::FuncOp fn);
   LogicalResult runtimeDims(Entry &e, ValueRange symbols, DimsMap &dims);
-  /// Records the dim equalities `op` relies on (see Entry::dimChecks).
-  void requireEqualDims(Entry &e, Operation &op,
-                        ArrayRef<SmallVector<Value>> in);
   /// Emits the checks of the caller's data made before any kernel runs:
   /// equal dims (a dl.entry whose dims are inconsistent at compile time is
   /// an error here), indices in range. A failing check returns its status
@@ -206,8 +204,7 @@ private:
   /// parameter or optimizer state changes.
   void emitLossCheck(Entry &e, int entryIndex, Value lossPtr, Value desc,
                      Value state, Block *early);
-  /// "dl.embedding at model.dl:12:3".
-  static std::string describeOp(Operation *op);
+
   Value bytesOf(Value v, DimsMap &dims);
   /// Emits slot sizes/offsets; returns total bytes (or -1 if too large).
   Value emitArenaPlan(Entry &e, DimsMap &dims, SmallVectorImpl<Value> &offsets);
@@ -606,7 +603,13 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols, DimsMap &di
     SmallVector<SmallVector<Value>> in;
     for (Value v : op.getOperands())
       in.push_back(dims.lookup(v));
-    requireEqualDims(e, op, in);
+    // The dims the op needs equal, checked before any kernel runs
+    // (EntryChecks.h); the same value on both sides needs no check.
+    for (const DimRequirement &r : requiredEqualDims(op)) {
+      Value a = in[r.operandA][r.dimA], b = in[r.operandB][r.dimB];
+      if (a && b && a != b)
+        e.dimChecks.push_back({&op, a, b, r.describe()});
+    }
     for (OpResult r : op.getResults()) {
       auto t = tensorType(r);
       SmallVector<Value> d;
@@ -760,82 +763,6 @@ LogicalResult HostBuilder::runtimeDims(Entry &e, ValueRange symbols, DimsMap &di
   return success();
 }
 
-void HostBuilder::requireEqualDims(Entry &e, Operation &op,
-                                   ArrayRef<SmallVector<Value>> in) {
-  // Kernels trust the shapes they are given: a loss reading labels for 64
-  // rows from a 1-row buffer overflows. Static dims are verified already.
-  // Dims are named as "operand:dim".
-  auto require = [&](int64_t oa, int64_t da, int64_t ob, int64_t db) {
-    Value a = in[oa][da], b = in[ob][db];
-    if (a && b && a != b)
-      e.dimChecks.push_back({&op, a, b,
-                             "dim " + std::to_string(da) + " of operand " +
-                                 std::to_string(oa) + " and dim " +
-                                 std::to_string(db) + " of operand " +
-                                 std::to_string(ob)});
-  };
-  // Dims [fa, fa + n) of operand oa against [fb, fb + n) of operand ob.
-  auto sameDims = [&](int64_t oa, int64_t fa, int64_t ob, int64_t fb, int64_t n) {
-    for (int64_t i = 0; i < n; ++i)
-      require(oa, fa + i, ob, fb + i);
-  };
-  // Only a static 1 broadcasts (the kernels index it with 0); any other
-  // pair of trailing dims must be equal.
-  auto isOne = [](Value v) {
-    auto c = v.getDefiningOp<arith::ConstantIntOp>();
-    return c && c.value() == 1;
-  };
-  auto broadcastDims = [&](int64_t oa, int64_t ra, int64_t ob, int64_t rb) {
-    for (int64_t i = 1; i <= std::min(ra, rb); ++i)
-      if (!isOne(in[oa][ra - i]) && !isOne(in[ob][rb - i]))
-        require(oa, ra - i, ob, rb - i);
-  };
-  if (in.size() < 2)
-    return;
-  int64_t r0 = in[0].size(), r1 = in[1].size();
-  auto kind = op.getAttrOfType<StringAttr>("kind");
-  if (isa<dl::AddOp, dl::SubOp, dl::MulOp, dl::DivOp, dl::PowOp, dl::MaximumOp,
-          dl::MinimumOp>(op)) {
-    broadcastDims(0, r0, 1, r1);
-  } else if (isa<dl::SparseCategoricalCrossEntropyOp>(op) ||
-             (isa<dl::LossGradOp, dl::AccuracyOp>(op) && kind &&
-              kind.getValue() == "sparse_categorical_cross_entropy")) {
-    // [..., C] predictions, [...] labels.
-    sameDims(0, 0, 1, 0, std::min(r0 - 1, r1));
-  } else if (isa<dl::MSELossOp, dl::BinaryCrossEntropyOp,
-                 dl::CategoricalCrossEntropyOp, dl::LossGradOp,
-                 dl::AccuracyOp>(op)) {
-    sameDims(0, 0, 1, 0, std::min(r0, r1));
-  } else if (isa<dl::MatmulOp>(op) && r0 == 2 && r1 == 2) {
-    require(0, 1, 1, 0);
-  } else if (isa<dl::BatchMatmulOp>(op) && r0 >= 2 && r1 >= 2) {
-    require(0, r0 - 1, 1, r1 - 2);
-    broadcastDims(0, r0 - 2, 1, r1 - 2);
-  } else if (auto cat = dyn_cast<dl::ConcatOp>(op)) {
-    int64_t axis = (int64_t)cat.getAxis();
-    if (axis < 0)
-      axis += r0;
-    for (int64_t o = 1; o < (int64_t)in.size(); ++o)
-      for (int64_t i = 0; i < r0 && i < (int64_t)in[o].size(); ++i)
-        if (i != axis)
-          require(0, i, o, i);
-  } else if (op.hasTrait<OpTrait::SameOperandsAndResultShape>() ||
-             op.hasTrait<OpTrait::SameOperandsAndResultType>()) {
-    for (int64_t o = 1; o < (int64_t)in.size(); ++o)
-      sameDims(0, 0, o, 0, std::min<int64_t>(r0, in[o].size()));
-  }
-}
-
-std::string HostBuilder::describeOp(Operation *op) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << op->getName().getStringRef();
-  if (auto file = op->getLoc()->findInstanceOf<FileLineColLoc>())
-    os << " at " << llvm::sys::path::filename(file.getFilename().getValue()) << ":"
-       << file.getLine() << ":" << file.getColumn();
-  return s;
-}
-
 LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
                                               ValueRange symbols,
                                               ArrayRef<Value> args, DimsMap &dims,
@@ -891,52 +818,19 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
   auto checkIndices = declare("dlc_rt_check_indices",
                               {ptrTy, ptrTy, i64, ptrTy, ptrTy, ptrTy, ptrTy, i64, i32, i64, i64},
                               {i32});
-  // The argument the indices are read from, through the ops that only move
-  // or select integers (a language model's shifted token slices); every
-  // element of it is checked.
-  auto sourceArgument = [&](Value v) -> BlockArgument {
-    while (Operation *def = v.getDefiningOp()) {
-      if (auto group = dyn_cast<dl::FusionOp>(def)) {
-        v = group.getYield()->getOperand(cast<OpResult>(v).getResultNumber());
-        continue;
-      }
-      if (!isa<dl::ReshapeOp, dl::TransposeOp, dl::SliceOp, dl::BroadcastToOp, dl::CastOp>(def))
-        return {};
-      v = def->getOperand(0);
-      if (!tensorType(v).getElementType().isSignlessInteger() ||
-          tensorType(v).getElementType().isInteger(1))
-        return {};
-    }
-    auto arg = dyn_cast<BlockArgument>(v);
-    return arg && arg.getOwner() == &fn.getBody().front() ? arg : BlockArgument();
-  };
-  fn.walk([&](Operation *op) {
-    Value table, indices;
-    int64_t axis = 0, lowest = 0;
-    if (auto emb = dyn_cast<dl::EmbeddingOp>(op)) {
-      table = emb.getTable();
-      indices = emb.getIndices();
-    } else if (auto g = dyn_cast<dl::GatherOp>(op)) {
-      table = g.getInput();
-      indices = g.getIndices();
-      int64_t r = tensorType(table).getRank();
-      axis = (int64_t)g.getAxis();
-      if (axis < 0)
-        axis += r;
-      lowest = -1; // numpy.take: negative indices count from the end
-    } else {
-      return;
-    }
-    BlockArgument arg = sourceArgument(indices);
-    if (!arg)
-      return;
+  for (const IndexCheck &c : indexChecks(fn)) {
+    BlockArgument arg = c.argument;
+    Operation *op = c.op;
+    Value table = c.table;
+    int64_t axis = c.axis;
     auto it = dims.find(table);
     if (it == dims.end() || !dims.count(arg))
-      return;
+      continue;
     Value limit = it->second[axis];
     // [-limit, limit) for gather, [0, limit) for embedding.
-    Value low = lowest < 0 ? builder.create<arith::SubIOp>(loc(), c64(0), limit).getResult()
-                           : c64(0);
+    Value low = c.negativeFromEnd
+                    ? builder.create<arith::SubIOp>(loc(), c64(0), limit).getResult()
+                    : c64(0);
     SmallVector<Value> idxDims = dims[arg];
     int64_t rank = idxDims.size();
     Value dimArr = builder.create<LLVM::AllocaOp>(
@@ -961,7 +855,7 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
                                   low, limit})
                    .getResult(0);
     failIf(builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, st, c32(0)), st);
-  });
+  }
   return success();
 }
 
@@ -1212,24 +1106,8 @@ LogicalResult HostBuilder::emitEntryFunc(Entry &e, int entryIndex) {
   // train_step: the loss is checked once it is computed and before the
   // first kernel that writes a parameter in place (or the copies into
   // parameters after the last kernel).
-  Value lossValue;
+  Value lossValue = trainStepLoss(fn, e.name);
   int64_t lossKernel = -1, firstWriter = e.kernels.size();
-  // The result named "loss" (dl-train-step names it), else the first
-  // floating-point scalar a hand-written train_step returns.
-  if (e.name == "train_step") {
-    Operation *ret = fn.getBody().front().getTerminator();
-    for (unsigned r = 0; r < fn.getNumResults(); ++r) {
-      auto n = fn.getResultAttrOfType<StringAttr>(r, dl::DLDialect::kNameAttrName);
-      auto t = tensorType(ret->getOperand(r));
-      bool scalar = t.getRank() == 0 && t.getElementType().isF32();
-      if (n && n.getValue() == "loss") {
-        lossValue = scalar ? ret->getOperand(r) : Value();
-        break;
-      }
-      if (!lossValue && scalar)
-        lossValue = ret->getOperand(r);
-    }
-  }
   for (auto [k, kernel] : llvm::enumerate(e.kernels)) {
     for (Value o : kernel.outputs) {
       if (o == lossValue && lossKernel < 0)
