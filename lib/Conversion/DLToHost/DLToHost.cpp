@@ -32,7 +32,6 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
@@ -204,6 +203,9 @@ private:
   /// parameter or optimizer state changes.
   void emitLossCheck(Entry &e, int entryIndex, Value lossPtr, Value desc,
                      Value state, Block *early);
+  /// if (status != 0) return status (through `early`); else go on in a new
+  /// block.
+  void returnIfFailed(Value status, Block *early);
 
   Value bytesOf(Value v, DimsMap &dims);
   /// Emits slot sizes/offsets; returns total bytes (or -1 if too large).
@@ -770,14 +772,6 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
                                               Block *early) {
   func::FuncOp fn = e.fn;
   Region *region = builder.getInsertionBlock()->getParent();
-  // if (bad) return status; else continue.
-  auto failIf = [&](Value bad, Value status) {
-    Block *next = new Block();
-    builder.create<cf::CondBranchOp>(loc(), bad, early, ValueRange{status}, next,
-                                     ValueRange{});
-    region->push_back(next);
-    builder.setInsertionPointToStart(next);
-  };
   auto symbolName = [&](Value v) -> std::string {
     for (auto [i, s] : llvm::enumerate(symbols))
       if (s == v)
@@ -854,9 +848,18 @@ LogicalResult HostBuilder::emitArgumentChecks(Entry &e, int entryIndex,
                                   args[arg.getArgNumber()], dimArr, c64(rank), c32(bits),
                                   low, limit})
                    .getResult(0);
-    failIf(builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, st, c32(0)), st);
+    returnIfFailed(st, early);
   }
   return success();
+}
+
+void HostBuilder::returnIfFailed(Value status, Block *early) {
+  Block *next = new Block();
+  Value bad = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, status, c32(0));
+  builder.create<cf::CondBranchOp>(loc(), bad, early, ValueRange{status}, next,
+                                   ValueRange{});
+  builder.getInsertionBlock()->getParent()->push_back(next);
+  builder.setInsertionPointToStart(next);
 }
 
 void HostBuilder::emitLossCheck(Entry &e, int entryIndex, Value lossPtr, Value desc,
@@ -866,11 +869,7 @@ void HostBuilder::emitLossCheck(Entry &e, int entryIndex, Value lossPtr, Value d
                  .create<func::CallOp>(loc(), check,
                                        ValueRange{desc, state, c64(entryIndex), lossPtr})
                  .getResult(0);
-  Block *next = new Block();
-  Value bad = builder.create<arith::CmpIOp>(loc(), arith::CmpIPredicate::ne, st, c32(0));
-  builder.create<cf::CondBranchOp>(loc(), bad, early, ValueRange{st}, next, ValueRange{});
-  builder.getInsertionBlock()->getParent()->push_back(next);
-  builder.setInsertionPointToStart(next);
+  returnIfFailed(st, early);
 }
 
 Value HostBuilder::bytesOf(Value v, DimsMap &dims) {
@@ -1522,17 +1521,10 @@ void HostBuilder::emitDescriptor(std::vector<Entry> &entries) {
     n.args = strings(prefix + "__args" + std::to_string(i), argNames);
     std::vector<std::string> kernelNames;
     for (auto &k : e.kernels) {
-      std::string s;
-      llvm::raw_string_ostream os(s);
       Operation *main = k.mainOp();
-      Location l = main ? main->getLoc() : k.outputs.front().getLoc();
-      os << (main ? main->getName().getStringRef() : StringRef("a copy"));
-      if (!k.group.empty())
-        os << " (group " << k.group << ")";
-      if (auto file = l->findInstanceOf<FileLineColLoc>())
-        os << " at " << llvm::sys::path::filename(file.getFilename().getValue()) << ":"
-           << file.getLine() << ":" << file.getColumn();
-      kernelNames.push_back(s);
+      kernelNames.push_back(
+          main ? describeOp(main, k.group)
+               : describeOp("a copy", k.outputs.front().getLoc(), k.group));
     }
     n.kernels = strings(prefix + "__kernels" + std::to_string(i), kernelNames);
     en.push_back(n);

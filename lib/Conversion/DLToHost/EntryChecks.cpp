@@ -141,14 +141,20 @@ Value trainStepLoss(func::FuncOp fn, StringRef entry) {
   return first;
 }
 
-std::string describeOp(Operation *op) {
+std::string describeOp(StringRef what, Location loc, StringRef group) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  os << op->getName().getStringRef();
-  if (auto file = op->getLoc()->findInstanceOf<FileLineColLoc>())
+  os << what;
+  if (!group.empty())
+    os << " (group " << group << ")";
+  if (auto file = loc->findInstanceOf<FileLineColLoc>())
     os << " at " << llvm::sys::path::filename(file.getFilename().getValue()) << ":"
        << file.getLine() << ":" << file.getColumn();
   return s;
+}
+
+std::string describeOp(Operation *op, StringRef group) {
+  return describeOp(op->getName().getStringRef(), op->getLoc(), group);
 }
 
 } // namespace dlc

@@ -54,8 +54,11 @@ llvm::SmallVector<IndexCheck> indexChecks(mlir::func::FuncOp fn);
 /// when there is none.
 mlir::Value trainStepLoss(mlir::func::FuncOp fn, llvm::StringRef entry);
 
-/// "dl.embedding at model.dl:12:3", for run-time messages.
-std::string describeOp(mlir::Operation *op);
+/// "dl.embedding at model.dl:12:3" ("dl.matmul (group matmul_0) at ..."
+/// with a fusion group), for run-time messages.
+std::string describeOp(llvm::StringRef what, mlir::Location loc,
+                       llvm::StringRef group = "");
+std::string describeOp(mlir::Operation *op, llvm::StringRef group = "");
 
 } // namespace dlc
 

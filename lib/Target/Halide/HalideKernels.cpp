@@ -73,6 +73,9 @@ H::Type halideType(mlir::Type t) {
   throw Unsupported(s);
 }
 
+/// Whether `e`, over the RDom it uses, is NaN anywhere (an inline sum).
+H::Expr anyNaNOver(H::Expr e) { return H::sum(H::select(H::is_nan(e), 1, 0)) > 0; }
+
 mlir::RankedTensorType tensorType(Value v) {
   return mlir::cast<mlir::RankedTensorType>(v.getType());
 }
@@ -176,7 +179,7 @@ private:
     std::vector<H::Expr> at;
     for (int i = 0; i < t.rank(); ++i)
       at.push_back(rd[i]);
-    return H::sum(H::select(H::is_nan(t(at)), 1, 0)) > 0;
+    return anyNaNOver(t(at));
   }
 
   /// Static extent if known, else the given expression.
@@ -295,6 +298,7 @@ H::Expr nanMin(H::Expr a, H::Expr b) {
       H::select(H::is_nan(a), a, H::select(H::is_nan(b), b, H::min(a, b))));
 }
 
+
 Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
   using namespace dlc::dl;
   using mlir::isa;
@@ -338,9 +342,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
   if (isa<ReluOp>(op))
     return unary([](H::Expr x) {
       // relu(NaN) is NaN, as in PyTorch: a NaN pixel must not vanish into a
-      // finite loss. One compare and blend on top of the max.
-      return H::strict_float(
-          H::select(H::is_nan(x), x, H::max(x, H::Internal::make_zero(x.type()))));
+      // finite loss (LLVM makes it select(x <= 0, 0, x)).
+      return nanMax(x, H::Internal::make_zero(x.type()));
     });
   if (auto gelu = dyn_cast<GeluOp>(op)) {
     bool tanhForm = gelu.getApproximate() == GeluApproximation::tanh;
@@ -495,9 +498,9 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         if (!type.is_float())
           return H::maximum(a(src));
         // NaN wins, as in torch.amax.
-        return H::strict_float(
-            H::select(H::sum(H::select(H::is_nan(a(src)), 1, 0)) > 0,
-                      H::Internal::make_const(type, NAN), H::maximum(a(src))));
+        return H::strict_float(H::select(anyNaNOver(a(src)),
+                                         H::Internal::make_const(type, NAN),
+                                         H::maximum(a(src))));
       }
       H::Expr s = H::sum(a(src));
       if (isa<ReduceMeanOp>(op))
@@ -773,9 +776,8 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
         H::Expr m = H::maximum(H::select(inside, v, type.min()));
         if (!type.is_float())
           return m;
-        H::Expr nans = H::sum(H::select(inside && H::is_nan(v), 1, 0));
-        return H::strict_float(
-            H::select(nans > 0, H::Internal::make_const(type, NAN), m));
+        return H::strict_float(H::select(anyNaNOver(H::select(inside, v, H::Internal::make_zero(type))),
+                                         H::Internal::make_const(type, NAN), m));
       }
       H::Expr total = H::sum(H::select(inside, v, H::Internal::make_zero(type)));
       if (includePad) {
@@ -819,10 +821,10 @@ Tensor KernelBuilder::lowerOp(mlir::Operation *op, unsigned resultIndex) {
       } else if (fromLogits) {
         term = H::max(p, 0.0f) - p * t + H::log(1.0f + H::exp(-H::abs(p)));
       } else {
-        // torch.nn.functional.binary_cross_entropy clamps the logs at -100.
-        // PyTorch clamps the logs at -100; a NaN prediction stays NaN.
-        term = -(t * nanMax(H::log(p), H::Expr(-100.0f)) +
-                 (1.0f - t) * nanMax(H::log(1.0f - p), H::Expr(-100.0f)));
+        // torch.nn.functional.binary_cross_entropy clamps the logs at -100
+        // (a NaN prediction still gives NaN: anyNaN below).
+        term = -(t * H::max(H::log(p), -100.0f) +
+                 (1.0f - t) * H::max(H::log(1.0f - p), -100.0f));
       }
       return define(name, {}, type, [&](const std::vector<H::Expr> &) {
         return H::select(anyNaN, nan, H::sum(term) / H::cast(type, count));
