@@ -543,6 +543,8 @@ def main():
     ap.add_argument("--cflags", default="")
     ap.add_argument("--only")
     ap.add_argument("--no-grad", action="store_true", help="forward checks only")
+    ap.add_argument("--module-only", action="store_true",
+                    help="write WORK/ops.mlir (every case's entry points) and stop")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("DLC_OP_TEST_SEED", "1")),
                     help="draws the cases' static dims (default: $DLC_OP_TEST_SEED or 1)")
     args = ap.parse_args()
@@ -564,6 +566,8 @@ def main():
     src = os.path.join(args.work, "ops.mlir")
     with open(src, "w") as f:
         f.write("".join(module))
+    if args.module_only:
+        return 0
     obj = os.path.join(args.work, "ops.o")
     subprocess.run([args.dlc, "compile", src, "-o", obj], check=True)
     drv = os.path.join(args.work, "driver.c")

@@ -2041,9 +2041,7 @@ mlir::LogicalResult compileKernels(mlir::MLIRContext *context,
   bitcode.assign(jobs.size(), "");
   if (stmts)
     stmts->assign(jobs.size(), "");
-  // Lowering and code generation, the bulk of the time, in parallel.
-  return mlir::failableParallelForEachN(
-      context, 0, jobs.size() + (runtime ? 1 : 0), [&](size_t i) -> mlir::LogicalResult {
+  auto compileOne = [&](size_t i) -> mlir::LogicalResult {
         if (i == jobs.size())
           return compileHalideRuntime(target, *runtime, runtimeError);
         const KernelJob &job = jobs[i];
@@ -2078,7 +2076,20 @@ mlir::LogicalResult compileKernels(mlir::MLIRContext *context,
           return mlir::failure();
         }
         return mlir::success();
-      });
+  };
+  // Lowering and code generation, the bulk of the time, in parallel. The
+  // statements (--emit=halide) are lowered in job order on this thread:
+  // lowering names its temporaries from Halide's process-wide counters,
+  // and parallel lowering would number them differently in every run.
+  size_t n = jobs.size() + (runtime ? 1 : 0);
+  if (stmts) {
+    mlir::LogicalResult result = mlir::success();
+    for (size_t i = 0; i < n; ++i)
+      if (failed(compileOne(i)))
+        result = mlir::failure();
+    return result;
+  }
+  return mlir::failableParallelForEachN(context, 0, n, compileOne);
 }
 
 mlir::LogicalResult compileHalideRuntime(const TargetSpec &target,
