@@ -49,7 +49,7 @@ def load_safetensors(path):
 
 
 def dropout_mask(shape, seed, salt, rate):
-    """dl.dropout_mask's hash (HalideKernels.cpp), in numpy uint32."""
+    """dl.dropout_mask's hash (lib/Target/Halide/Lowering/Training.cpp), in numpy uint32."""
     idx = np.arange(int(np.prod(shape)), dtype=np.uint64).astype(np.uint32)
     with np.errstate(over="ignore"):
         h = (idx * np.uint32(0x9E3779B1)) ^ (np.uint32(seed) * np.uint32(0x85EBCA77)) \

@@ -19,10 +19,10 @@ namespace {
 
 Schedule tiledWithLargeBatch() {
   Schedule s;
-  s.kind = "matmul_dot";
+  s.kind = ScheduleKind::MatmulDot;
   s.tile = {8};
   s.largeBatch = std::make_shared<Schedule>();
-  s.largeBatch->kind = "matmul_tiled";
+  s.largeBatch->kind = ScheduleKind::MatmulTiled;
   s.largeBatch->tile = {24, 64, 4, 1};
   s.largeBatch->parallel = false;
   return s;
@@ -33,10 +33,10 @@ TEST(ScheduleTest, AttributeRoundTrip) {
   Schedule s = tiledWithLargeBatch(), back;
   std::string error;
   ASSERT_TRUE(Schedule::fromAttr(s.toAttr(&ctx), back, error)) << error;
-  EXPECT_EQ(back.kind, "matmul_dot");
+  EXPECT_EQ(back.kind, ScheduleKind::MatmulDot);
   EXPECT_EQ(back.tile, s.tile);
   ASSERT_TRUE(back.largeBatch);
-  EXPECT_EQ(back.largeBatch->kind, "matmul_tiled");
+  EXPECT_EQ(back.largeBatch->kind, ScheduleKind::MatmulTiled);
   EXPECT_EQ(back.largeBatch->tile, s.largeBatch->tile);
   EXPECT_FALSE(back.largeBatch->parallel);
 }
@@ -53,10 +53,10 @@ TEST(ScheduleTest, OverrideKeepsKeysItDoesNotName) {
   std::string error;
   ASSERT_TRUE(s.merge(llvm::json::Object{{"parallel", false}}, error)) << error;
   EXPECT_FALSE(s.parallel);
-  EXPECT_EQ(s.kind, "matmul_dot");
+  EXPECT_EQ(s.kind, ScheduleKind::MatmulDot);
   EXPECT_EQ(s.tile, (llvm::SmallVector<int64_t>{8}));
   ASSERT_TRUE(s.largeBatch);
-  EXPECT_EQ(s.largeBatch->kind, "matmul_tiled");
+  EXPECT_EQ(s.largeBatch->kind, ScheduleKind::MatmulTiled);
 }
 
 TEST(ScheduleTest, BadValuesSayWhy) {

@@ -9,13 +9,62 @@
 using namespace mlir;
 using namespace dlc::dl;
 
-llvm::ArrayRef<llvm::StringRef> Schedule::kinds() {
-  static const llvm::StringRef names[] = {
-      "pointwise",         "matmul_dot",       "matmul_rows",       "matmul_tiled",
-      "matmul_packed",
-      "conv_channel_tiled", "conv_rows",       "conv_grad_filter_tiled",
-      "conv_grad_filter_rfactor"};
-  return names;
+static const std::pair<ScheduleKind, llvm::StringLiteral> kKindNames[] = {
+    {ScheduleKind::Pointwise, "pointwise"},
+    {ScheduleKind::MatmulDot, "matmul_dot"},
+    {ScheduleKind::MatmulRows, "matmul_rows"},
+    {ScheduleKind::MatmulTiled, "matmul_tiled"},
+    {ScheduleKind::MatmulPacked, "matmul_packed"},
+    {ScheduleKind::ConvChannelTiled, "conv_channel_tiled"},
+    {ScheduleKind::ConvRows, "conv_rows"},
+    {ScheduleKind::ConvGradFilterTiled, "conv_grad_filter_tiled"},
+    {ScheduleKind::ConvGradFilterRfactor, "conv_grad_filter_rfactor"},
+};
+
+llvm::StringRef dlc::dl::stringifyScheduleKind(ScheduleKind kind) {
+  for (const auto &[k, name] : kKindNames)
+    if (k == kind)
+      return name;
+  return "pointwise";
+}
+
+std::optional<ScheduleKind> dlc::dl::symbolizeScheduleKind(llvm::StringRef name) {
+  for (const auto &[k, n] : kKindNames)
+    if (n == name)
+      return k;
+  return std::nullopt;
+}
+
+/// Size `i` of a tile list, 0 where it has none.
+static int64_t at(llvm::ArrayRef<int64_t> t, size_t i) { return i < t.size() ? t[i] : 0; }
+
+MatmulDotTile MatmulDotTile::of(llvm::ArrayRef<int64_t> t) { return {at(t, 0)}; }
+MatmulTiledTile MatmulTiledTile::of(llvm::ArrayRef<int64_t> t) {
+  return {at(t, 0), at(t, 1), at(t, 2), at(t, 3)};
+}
+MatmulPackedTile MatmulPackedTile::of(llvm::ArrayRef<int64_t> t) {
+  return {at(t, 0), at(t, 1), at(t, 2), at(t, 3), at(t, 4)};
+}
+ConvChannelTiledTile ConvChannelTiledTile::of(llvm::ArrayRef<int64_t> t) {
+  return {at(t, 0), at(t, 1), at(t, 2), at(t, 3)};
+}
+ConvRowsTile ConvRowsTile::of(llvm::ArrayRef<int64_t> t) { return {at(t, 0)}; }
+ConvGradFilterTiledTile ConvGradFilterTiledTile::of(llvm::ArrayRef<int64_t> t) {
+  return {at(t, 0), at(t, 1)};
+}
+
+/// Reads a kind's name; on an unknown one, says which are known.
+static bool parseKind(llvm::StringRef name, ScheduleKind &kind, std::string &error) {
+  if (auto k = symbolizeScheduleKind(name)) {
+    kind = *k;
+    return true;
+  }
+  SmallVector<StringRef> names;
+  for (const auto &entry : kKindNames)
+    names.push_back(entry.second);
+  error = "unknown schedule kind '" + name.str() + "' (expected one of " +
+          llvm::join(names, ", ") + ")";
+  return false;
 }
 
 Schedule::ConvTile Schedule::convTile(int64_t width, int64_t height,
@@ -44,11 +93,6 @@ Schedule::ConvTile Schedule::convTile(int64_t width, int64_t height,
 }
 
 static bool checkValues(const Schedule &s, std::string &error) {
-  if (!llvm::is_contained(Schedule::kinds(), s.kind)) {
-    error = "unknown schedule kind '" + s.kind + "' (expected one of " +
-            llvm::join(Schedule::kinds(), ", ") + ")";
-    return false;
-  }
   if (s.vector < 1 || s.vector > 64) {
     error = "vector width " + std::to_string(s.vector) + " is not in [1, 64]";
     return false;
@@ -64,7 +108,7 @@ static bool checkValues(const Schedule &s, std::string &error) {
 DictionaryAttr Schedule::toAttr(MLIRContext *ctx) const {
   Builder b(ctx);
   SmallVector<NamedAttribute> entries = {
-      b.getNamedAttr("kind", b.getStringAttr(kind)),
+      b.getNamedAttr("kind", b.getStringAttr(kindName())),
       b.getNamedAttr("parallel", b.getBoolAttr(parallel)),
       b.getNamedAttr("tile", b.getI64ArrayAttr(tile)),
       b.getNamedAttr("vector", b.getI64IntegerAttr(vector))};
@@ -79,7 +123,8 @@ bool Schedule::fromAttr(DictionaryAttr attr, Schedule &out, std::string &error) 
     StringRef key = entry.getName().getValue();
     Attribute value = entry.getValue();
     if (key == "kind" && isa<StringAttr>(value)) {
-      out.kind = cast<StringAttr>(value).str();
+      if (!parseKind(cast<StringAttr>(value).getValue(), out.kind, error))
+        return false;
     } else if (key == "vector" && isa<IntegerAttr>(value)) {
       out.vector = cast<IntegerAttr>(value).getInt();
     } else if (key == "parallel" && isa<BoolAttr>(value)) {
@@ -110,7 +155,8 @@ bool Schedule::fromAttr(DictionaryAttr attr, Schedule &out, std::string &error) 
 bool Schedule::merge(const llvm::json::Object &json, std::string &error) {
   for (const auto &[key, value] : json) {
     if (key == "kind" && value.getAsString()) {
-      kind = value.getAsString()->str();
+      if (!parseKind(*value.getAsString(), kind, error))
+        return false;
     } else if (key == "vector" && value.getAsInteger()) {
       vector = *value.getAsInteger();
     } else if (key == "parallel" && value.getAsBoolean()) {
@@ -144,7 +190,7 @@ llvm::json::Object Schedule::toJSON() const {
   llvm::json::Array tiles;
   for (int64_t t : tile)
     tiles.push_back(t);
-  llvm::json::Object o{{"kind", kind},
+  llvm::json::Object o{{"kind", kindName()},
                        {"vector", vector},
                        {"parallel", parallel},
                        {"tile", std::move(tiles)}};

@@ -1,9 +1,9 @@
 //===- Tile.cpp - Choose each fusion group's schedule ---------------------===//
 //
 // The schedules are hand-written loop structures (see Passes.td and
-// HalideKernels.cpp); this pass picks one per group and its tile sizes from
-// the anchor's shapes and the target, so that the choice is visible in the
-// IR, testable, and overridable from a file.
+// lib/Target/Halide/Schedules/CPU); this pass picks one per group and its
+// tile sizes from the anchor's shapes and the target, so that the choice is
+// visible in the IR, testable, and overridable from a file.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,10 +59,10 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
     if (groups == 1 && channels % vectorWidth == 0 && !out.isDynamicDim(2) &&
         !out.isDynamicDim(3)) {
       int64_t ct = channelTile(channels);
-      s.kind = "conv_channel_tiled";
+      s.kind = ScheduleKind::ConvChannelTiled;
       auto t = Schedule::convTile(out.getDimSize(3), out.getDimSize(2), ct / vectorWidth,
                                   vectorRegisters);
-      s.tile = {ct, t.x, t.y};
+      ConvChannelTiledTile tile{ct, t.x, t.y};
       int64_t perChannel = 4 * (ct * kh * kw + (t.y + kh - 1) * inWidth);
       int64_t cb = reduced;
       while (cb > 1 && cb * perChannel > kL1Bytes / 4)
@@ -70,10 +70,11 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
       while (cb > 1 && reduced % cb != 0)
         --cb;
       if (cb < reduced)
-        s.tile.push_back(cb);
+        tile.channelBlock = cb;
+      s.tile = tile.list();
     } else {
-      s.kind = "conv_rows";
-      s.tile = {8};
+      s.kind = ScheduleKind::ConvRows;
+      s.tile = ConvRowsTile{8}.list();
     }
   }
 
@@ -120,8 +121,8 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
         tasks = (tasks + c - 1) / c * c;
         int64_t ty = (m + tasks * ry - 1) / (tasks * ry) * ry;
         int64_t nc = std::min<int64_t>((n + tx - 1) / tx * tx, 4080 / tx * tx);
-        s.kind = "matmul_packed";
-        s.tile = {tx, ty, ry, (k + slices - 1) / slices, nc};
+        s.kind = ScheduleKind::MatmulPacked;
+        s.tile = MatmulPackedTile{tx, ty, ry, (k + slices - 1) / slices, nc}.list();
         return s;
       }
       if (!out.isDynamicDim(1) && out.getDimSize(1) >= vectorWidth) {
@@ -149,16 +150,16 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
         // w^T transposed once per call when that is cheap (it fits a few
         // L2s); else each task packs its panel from w.
         bool transposeOnce = wT && n * k * 4 <= 4 * l2Bytes;
-        many.kind = "matmul_tiled";
-        many.tile = {tx, ty, ry, transposeOnce ? 1 : 0};
+        many.kind = ScheduleKind::MatmulTiled;
+        many.tile = MatmulTiledTile{tx, ty, ry, transposeOnce ? 1 : 0}.list();
       } else {
-        many.kind = "matmul_rows";
+        many.kind = ScheduleKind::MatmulRows;
       }
       if (!lhs.isDynamicDim(0) && lhs.getDimSize(0) >= kRowsForPacking)
         return many;
-      s.kind = wT ? "matmul_dot" : "matmul_rows";
+      s.kind = wT ? ScheduleKind::MatmulDot : ScheduleKind::MatmulRows;
       if (wT)
-        s.tile = {8};
+        s.tile = MatmulDotTile{8}.list();
       if (lhs.isDynamicDim(0))
         s.largeBatch = std::make_shared<Schedule>(many);
       return s;
@@ -189,10 +190,10 @@ struct DLTilePass : dlc::dl::impl::DLTileBase<DLTilePass> {
       auto w = typeOf(gf.getFilter());
       int64_t O = w.getDimSize(0), KW = w.getDimSize(3);
       if (gf.getGroups() == 1 && O % vectorWidth == 0 && KW <= 8) {
-        s.kind = "conv_grad_filter_tiled";
-        s.tile = {channelTile(O), KW};
+        s.kind = ScheduleKind::ConvGradFilterTiled;
+        s.tile = ConvGradFilterTiledTile{channelTile(O), KW}.list();
       } else {
-        s.kind = "conv_grad_filter_rfactor";
+        s.kind = ScheduleKind::ConvGradFilterRfactor;
       }
       return s;
     }

@@ -7,7 +7,10 @@
 //    large_batch = {...}}
 //
 // The kinds and what their tiles mean are listed in Passes.td (dl-tile).
-// The same keys, in JSON, override a group's schedule from a file.
+// The same keys, in JSON, override a group's schedule from a file. In C++
+// the kind is a typed enum and each kind's tile a struct of named sizes;
+// the attribute and the JSON keep the kind's name and the sizes as a list,
+// in the struct's order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,15 +22,86 @@
 #include "llvm/Support/JSON.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace dlc::dl {
+
+/// How a fusion group's loop nest runs (Passes.td, dl-tile, says when each
+/// is chosen; docs/compiling.md what each does).
+enum class ScheduleKind {
+  Pointwise,
+  MatmulDot,
+  MatmulRows,
+  MatmulTiled,
+  MatmulPacked,
+  ConvChannelTiled,
+  ConvRows,
+  ConvGradFilterTiled,
+  ConvGradFilterRfactor,
+};
+
+/// The kind's name in the attribute and JSON (`matmul_packed`).
+llvm::StringRef stringifyScheduleKind(ScheduleKind kind);
+std::optional<ScheduleKind> symbolizeScheduleKind(llvm::StringRef name);
+
+/// Each kind's tile sizes, by name; 0 is the kind's default. list() gives
+/// them in the attribute's order.
+struct MatmulDotTile {
+  /// Outputs of a row per task.
+  int64_t outputs = 0;
+  static MatmulDotTile of(llvm::ArrayRef<int64_t> t);
+  llvm::SmallVector<int64_t> list() const { return {outputs}; }
+};
+struct MatmulTiledTile {
+  /// Register tile: `columns` (tx) x `registerRows` (ry); `rows` (ty) per
+  /// task; w^T transposed once per call (1) or packed per task (0).
+  int64_t columns = 0, rows = 0, registerRows = 0, transposeOnce = 0;
+  static MatmulTiledTile of(llvm::ArrayRef<int64_t> t);
+  llvm::SmallVector<int64_t> list() const {
+    return {columns, rows, registerRows, transposeOnce};
+  }
+};
+struct MatmulPackedTile {
+  /// Micro-kernel `columns` (tx) x `registerRows` (ry); tasks of `rows`
+  /// (ty) x `taskColumns` (nc); k in slices of `depth` (kc).
+  int64_t columns = 0, rows = 0, registerRows = 0, depth = 0, taskColumns = 0;
+  static MatmulPackedTile of(llvm::ArrayRef<int64_t> t);
+  llvm::SmallVector<int64_t> list() const {
+    return {columns, rows, registerRows, depth, taskColumns};
+  }
+};
+struct ConvChannelTiledTile {
+  /// Register tile of `channels` (ct, vector lanes) x `positions` (xt)
+  /// along a row x `rows` (yt); input channels in blocks of
+  /// `channelBlock` (0: no blocking, and not listed).
+  int64_t channels = 0, positions = 0, rows = 0, channelBlock = 0;
+  static ConvChannelTiledTile of(llvm::ArrayRef<int64_t> t);
+  llvm::SmallVector<int64_t> list() const {
+    llvm::SmallVector<int64_t> l = {channels, positions, rows};
+    if (channelBlock)
+      l.push_back(channelBlock);
+    return l;
+  }
+};
+struct ConvRowsTile {
+  /// Output channels per tile.
+  int64_t channels = 0;
+  static ConvRowsTile of(llvm::ArrayRef<int64_t> t);
+  llvm::SmallVector<int64_t> list() const { return {channels}; }
+};
+struct ConvGradFilterTiledTile {
+  /// Output channels (vector lanes) x filter columns in registers.
+  int64_t channels = 0, kx = 0;
+  static ConvGradFilterTiledTile of(llvm::ArrayRef<int64_t> t);
+  llvm::SmallVector<int64_t> list() const { return {channels, kx}; }
+};
 
 struct Schedule {
   /// The name of the fusion group attribute.
   static constexpr llvm::StringLiteral kAttrName = "dl.schedule";
 
-  std::string kind = "pointwise";
+  ScheduleKind kind = ScheduleKind::Pointwise;
   /// Vector width in elements (f32 lanes).
   int64_t vector = 8;
   /// Whether the outer loop runs in parallel on the thread pool.
@@ -40,8 +114,8 @@ struct Schedule {
   std::shared_ptr<Schedule> largeBatch;
   static constexpr int64_t kLargeBatchRows = 6;
 
-  /// Every kind dl-tile and the Halide emitter know.
-  static llvm::ArrayRef<llvm::StringRef> kinds();
+  /// The kind's name (`matmul_packed`).
+  llvm::StringRef kindName() const { return stringifyScheduleKind(kind); }
 
   /// A conv register tile: {positions along a row, rows} for an output of
   /// `width` x `height` with `vectors` vectors of channels per position.
