@@ -28,7 +28,9 @@ Operation *Kernel::mainOp() const {
   return anchor;
 }
 
-bool isAliasOp(Operation *op) { return op && isa<dl::ReshapeOp>(op); }
+bool isAliasOp(Operation *op) {
+  return op && op->hasTrait<dl::trait::Alias>();
+}
 
 static void collect(Value v, llvm::SetVector<Value> &leaves) {
   Operation *def = v.getDefiningOp();

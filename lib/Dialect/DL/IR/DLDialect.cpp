@@ -15,6 +15,7 @@ using namespace mlir;
 using namespace dlc::dl;
 
 #include "dlc/Dialect/DL/IR/DLOpsDialect.cpp.inc"
+#include "dlc/Dialect/DL/IR/DLOpsEnums.cpp.inc"
 
 void DLDialect::initialize() {
   addOperations<

@@ -28,22 +28,12 @@ using namespace dlc::dl;
 
 namespace {
 
-/// Ops computed by a kernel (as opposed to storage, views and host loops).
+/// Ops computed by a kernel (as opposed to storage, views, aliases and host
+/// loops).
 bool isKernelOp(Operation *op) {
   return isa_and_nonnull<DLDialect>(op->getDialect()) &&
-         !isa<ParamOp, ConstantOp, AssignOp, ReshapeOp, LSTMOp, LSTMGradOp,
-              FusionOp, YieldOp, ParameterOp, OptimizerOp>(op) &&
-         !isView(op);
-}
-
-/// Non-elementwise ops whose kernel output is a pure function of their
-/// accumulators or statistics, so an elementwise epilogue can be applied
-/// before the store.
-bool acceptsEpilogue(Operation *op) {
-  return isa<MatmulOp, BatchMatmulOp, Conv2DOp, Conv2DGradInputOp,
-             Conv2DGradFilterOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
-             MaxPool2DOp, AvgPool2DOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp,
-             BatchNormOp>(op);
+         !op->hasTrait<trait::NoKernel>() && !op->hasTrait<trait::Alias>() &&
+         !op->hasTrait<trait::HostDriven>() && !op->hasTrait<trait::View>();
 }
 
 /// Ops that each consumer's kernel computes again rather than one kernel
@@ -71,11 +61,6 @@ void copyRecomputables(func::FuncOp fn) {
       });
     }
   }
-}
-
-/// Consumers that read each element of their operand once.
-bool readsOnce(Operation *op) {
-  return isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp>(op);
 }
 
 ArrayRef<int64_t> shapeOf(Value v) {
@@ -108,11 +93,14 @@ struct DLFusePass : dlc::dl::impl::DLFuseBase<DLFusePass> {
       if (elementwise)
         return true;
       // One heavy op per group, with the root's shape, so that the root's
-      // loops are the anchor's loops.
-      return !g.anchor && acceptsEpilogue(producer) &&
+      // loops are the anchor's loops; its kernel's output must be a pure
+      // function of its accumulators or statistics, so that the epilogue
+      // can be applied before the store.
+      return !g.anchor && producer->hasTrait<trait::AcceptsEpilogue>() &&
              shapeOf(g.root->getResult(0)) == shapeOf(v);
     }
-    return readsOnce(consumer) && elementwise;
+    // A reduction reads each element of its operand once.
+    return consumer->hasTrait<trait::Reduction>() && elementwise;
   }
 
   void runOnOperation() override {

@@ -4,6 +4,8 @@
 #define DLC_DIALECT_DL_IR_DLOPS_H
 
 #include "dlc/Dialect/DL/IR/DLDialect.h"
+#include "dlc/Dialect/DL/IR/DLTraits.h"
+#include "dlc/Dialect/DL/IR/ShapeFunctions.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/Builders.h"
@@ -24,13 +26,6 @@ namespace dlc::dl {
 bool areCompatibleReturnTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
 /// The verifier of ShapeInferenceOpInterface.
 mlir::LogicalResult verifyInferredResultTypes(mlir::Operation *op);
-/// Ops that compute each result element from the operand elements at the
-/// same (broadcast) index: unary and binary arithmetic, activations, casts
-/// and their gradients. dl-fuse inlines chains of them into one kernel.
-bool isElementwise(mlir::Operation *op);
-/// Ops without storage of their own: a kernel reads through them as index
-/// arithmetic (transpose, broadcast_to, inference-mode dropout).
-bool isView(mlir::Operation *op);
 } // namespace dlc::dl
 
 #include "dlc/Dialect/DL/IR/DLOpsInterfaces.h.inc"

@@ -1,0 +1,61 @@
+//===- ConvPoolOps.cpp - Convolution and pooling --------------------------===//
+//
+// Shape rules and VJPs of conv2d and the pooling ops (DLConvPoolOps.td), whose
+// gradients are ops of their own (conv2d_grad_input, conv2d_grad_filter,
+// *_pool2d_grad). The pooling ops' shape rule is their ODS class's
+// (DL_SharedShapeRule).
+//
+//===----------------------------------------------------------------------===//
+
+#include "OpHelpers.h"
+
+using namespace mlir;
+using namespace dlc;
+using namespace dlc::dl;
+using namespace dlc::dl::vjp;
+
+//===----------------------------------------------------------------------===//
+// Shape rules
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::inferShapes(ArrayRef<TensorShape> operands,
+                                    ShapeErrorFn emitError,
+                                    SmallVectorImpl<TensorShape> &results) {
+  return appendShape(inferConv2DShape(operands[0], operands[1], getStrides(),
+                                      getPadding(), getDilation(), getGroups(),
+                                      emitError),
+                     results);
+}
+
+//===----------------------------------------------------------------------===//
+// VJPs
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                 SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<Conv2DGradInputOp>(getLoc(), getInput().getType(), cts[0],
+                                            getFilter(), getInput(), getStridesAttr(),
+                                            getPaddingAttr(), getDilationAttr(),
+                                            getGroupsAttr()));
+  out.push_back(b.create<Conv2DGradFilterOp>(getLoc(), getFilter().getType(), cts[0],
+                                             getInput(), getFilter(), getStridesAttr(),
+                                             getPaddingAttr(), getDilationAttr(),
+                                             getGroupsAttr()));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<MaxPool2DGradOp>(getLoc(), getInput().getType(), cts[0],
+                                          getInput(), getKernelAttr(), getStridesAttr(),
+                                          getPaddingAttr()));
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildVJP(OpBuilder &b, ArrayRef<Value> cts,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(b.create<AvgPool2DGradOp>(getLoc(), getInput().getType(), cts[0],
+                                          getInput(), getKernelAttr(), getStridesAttr(),
+                                          getPaddingAttr(), getCountIncludePadAttr()));
+  return success();
+}
