@@ -26,19 +26,26 @@ void dlc::buildTrainingPipeline(mlir::OpPassManager &pm) {
   buildSimplifyPipeline(pm);
 }
 
+/// dl-tile's options from the target: the one place its pass options (which
+/// dlc-opt's tests set by hand) are filled from a TargetSpec.
+static dlc::dl::DLTileOptions
+tileOptions(const dlc::KernelPipelineOptions &options) {
+  dlc::dl::DLTileOptions tile;
+  tile.vectorWidth = options.target.vectorWidth;
+  tile.vectorRegisters = options.target.vectorRegisters;
+  tile.cores = options.target.cores;
+  tile.l2Bytes = options.target.l2Bytes;
+  tile.scheduleFile = options.scheduleFile;
+  tile.naive = !options.tile;
+  return tile;
+}
+
 void dlc::buildKernelPipeline(mlir::OpPassManager &pm,
                               const KernelPipelineOptions &options) {
   dl::DLFuseOptions fuse;
   fuse.singletons = !options.fuse;
   pm.addNestedPass<mlir::func::FuncOp>(dl::createDLFuse(fuse));
-  dl::DLTileOptions tile;
-  tile.vectorWidth = options.vectorWidth;
-  tile.vectorRegisters = options.vectorRegisters;
-  tile.cores = options.cores;
-  tile.l2Bytes = options.l2Bytes;
-  tile.scheduleFile = options.scheduleFile;
-  tile.naive = !options.tile;
-  pm.addPass(dl::createDLTile(tile));
+  pm.addPass(dl::createDLTile(tileOptions(options)));
 }
 
 void dlc::registerAllPasses() {

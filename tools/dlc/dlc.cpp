@@ -17,6 +17,7 @@
 #include "dlc/Conversion/DLToHost.h"
 #include "dlc/Target/Halide/Kernel.h"
 #include "dlc/Target/Object/ModelObject.h"
+#include "dlc/Target/TargetSpec.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -236,7 +237,7 @@ static mlir::TimingScope *rootTiming;
 static mlir::TimingScope phase(llvm::StringRef name) { return rootTiming->nest(name); }
 
 /// Kernels, host code and runtimes: the back half of `dlc compile`.
-static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
+static int compileModel(ModuleOp module, const dlc::TargetSpec &target,
                         std::string &out, std::string &header) {
   llvm::raw_string_ostream os(out);
   std::string prefix = symbolPrefix.empty() ? defaultPrefix(module) : symbolPrefix;
@@ -359,17 +360,14 @@ static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
     return 0;
   }
   std::string error;
-  auto target = dlc::halide::resolveTarget(targetName, error);
+  auto target = dlc::resolveTarget(targetName, error);
   if (failed(target)) {
     llvm::errs() << "dlc: error: " << error << "\n";
     return 1;
   }
   target->profile = profile;
   dlc::KernelPipelineOptions kernelOptions;
-  kernelOptions.vectorWidth = target->vectorWidth;
-  kernelOptions.vectorRegisters = target->vectorRegisters;
-  kernelOptions.cores = target->cores;
-  kernelOptions.l2Bytes = target->l2Bytes;
+  kernelOptions.target = *target;
   kernelOptions.scheduleFile = scheduleFile;
   kernelOptions.fuse = !noFusion;
   kernelOptions.tile = !noTiling;

@@ -8,6 +8,8 @@
 #ifndef DLC_PIPELINE_PIPELINE_H
 #define DLC_PIPELINE_PIPELINE_H
 
+#include "dlc/Target/TargetSpec.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -34,12 +36,9 @@ void buildTrainingPipeline(mlir::OpPassManager &pm);
 /// What the kernel pipeline needs to know about the target and the user's
 /// choices (dlc's --target, --schedules, --no-fusion, --no-tiling).
 struct KernelPipelineOptions {
-  /// f32 lanes per vector, vector registers, threads, per-core L2 bytes
-  /// (TargetSpec).
-  int vectorWidth = 8;
-  int vectorRegisters = 16;
-  int cores = 2;
-  int64_t l2Bytes = 512 * 1024;
+  /// The machine schedules are chosen for (its vector width, vector
+  /// registers, cores and L2 size); the default is dl-tile's own.
+  TargetSpec target;
   /// JSON schedule overrides (see dl-tile), or empty.
   std::string scheduleFile;
   /// Off: every compute op is a group of its own.
