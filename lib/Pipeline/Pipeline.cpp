@@ -48,6 +48,36 @@ void dlc::buildKernelPipeline(mlir::OpPassManager &pm,
   pm.addPass(dl::createDLTile(tileOptions(options)));
 }
 
+/// Runs the pipeline `build` adds on `module`, timed as the phase `name`.
+static mlir::LogicalResult
+runPipeline(mlir::ModuleOp module, llvm::StringRef name,
+            llvm::function_ref<void(mlir::OpPassManager &)> build,
+            mlir::TimingScope &timing) {
+  mlir::PassManager pm(module.getContext());
+  auto t = timing.nest(name);
+  pm.enableTiming(t);
+  build(pm);
+  return pm.run(module);
+}
+
+mlir::LogicalResult dlc::runSimplifyPipeline(mlir::ModuleOp module,
+                                              mlir::TimingScope &timing) {
+  return runPipeline(module, "dl-simplify", buildSimplifyPipeline, timing);
+}
+
+mlir::LogicalResult dlc::runTrainingPipeline(mlir::ModuleOp module,
+                                              mlir::TimingScope &timing) {
+  return runPipeline(module, "dl-training", buildTrainingPipeline, timing);
+}
+
+mlir::LogicalResult dlc::runKernelPipeline(mlir::ModuleOp module,
+                                           const KernelPipelineOptions &options,
+                                           mlir::TimingScope &timing) {
+  return runPipeline(
+      module, "dl-kernels",
+      [&](mlir::OpPassManager &pm) { buildKernelPipeline(pm, options); }, timing);
+}
+
 void dlc::registerAllPasses() {
   dl::registerDLPasses();
   mlir::registerCanonicalizerPass();

@@ -1,7 +1,8 @@
 //===- Pipeline.h - dlc's pass pipelines ------------------------*- C++ -*-===//
 //
 // Pipelines are built here and shared by dlc and dlc-opt, so that what a lit
-// test runs through dlc-opt is what `dlc` runs.
+// test runs through dlc-opt is what `dlc` runs. The whole compile around
+// them (front end, host code, kernels, object) is Compile.h's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,8 +11,10 @@
 
 #include "dlc/Target/TargetSpec.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 
 #include <string>
 
@@ -52,6 +55,20 @@ struct KernelPipelineOptions {
 /// the default options).
 void buildKernelPipeline(mlir::OpPassManager &pm,
                          const KernelPipelineOptions &options = {});
+
+/// Runs dl-simplify (buildSimplifyPipeline) on `module`, timed as a phase
+/// of `timing` (an empty TimingScope times nothing), as do the two below.
+mlir::LogicalResult runSimplifyPipeline(mlir::ModuleOp module,
+                                        mlir::TimingScope &timing);
+
+/// Runs dl-training (buildTrainingPipeline) on `module`.
+mlir::LogicalResult runTrainingPipeline(mlir::ModuleOp module,
+                                        mlir::TimingScope &timing);
+
+/// Runs dl-kernels (buildKernelPipeline) on `module`.
+mlir::LogicalResult runKernelPipeline(mlir::ModuleOp module,
+                                      const KernelPipelineOptions &options,
+                                      mlir::TimingScope &timing);
 
 } // namespace dlc
 
