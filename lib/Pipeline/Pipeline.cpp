@@ -26,19 +26,56 @@ void dlc::buildTrainingPipeline(mlir::OpPassManager &pm) {
   buildSimplifyPipeline(pm);
 }
 
+/// dl-tile's options from the target: the one place its pass options (which
+/// dlc-opt's tests set by hand) are filled from a TargetSpec.
+static dlc::dl::DLTileOptions
+tileOptions(const dlc::KernelPipelineOptions &options) {
+  dlc::dl::DLTileOptions tile;
+  tile.vectorWidth = options.target.vectorWidth;
+  tile.vectorRegisters = options.target.vectorRegisters;
+  tile.cores = options.target.cores;
+  tile.l2Bytes = options.target.l2Bytes;
+  tile.scheduleFile = options.scheduleFile;
+  tile.naive = !options.tile;
+  return tile;
+}
+
 void dlc::buildKernelPipeline(mlir::OpPassManager &pm,
                               const KernelPipelineOptions &options) {
   dl::DLFuseOptions fuse;
   fuse.singletons = !options.fuse;
   pm.addNestedPass<mlir::func::FuncOp>(dl::createDLFuse(fuse));
-  dl::DLTileOptions tile;
-  tile.vectorWidth = options.vectorWidth;
-  tile.vectorRegisters = options.vectorRegisters;
-  tile.cores = options.cores;
-  tile.l2Bytes = options.l2Bytes;
-  tile.scheduleFile = options.scheduleFile;
-  tile.naive = !options.tile;
-  pm.addPass(dl::createDLTile(tile));
+  pm.addPass(dl::createDLTile(tileOptions(options)));
+}
+
+/// Runs the pipeline `build` adds on `module`, timed as the phase `name`.
+static mlir::LogicalResult
+runPipeline(mlir::ModuleOp module, llvm::StringRef name,
+            llvm::function_ref<void(mlir::OpPassManager &)> build,
+            mlir::TimingScope &timing) {
+  mlir::PassManager pm(module.getContext());
+  auto t = timing.nest(name);
+  pm.enableTiming(t);
+  build(pm);
+  return pm.run(module);
+}
+
+mlir::LogicalResult dlc::runSimplifyPipeline(mlir::ModuleOp module,
+                                              mlir::TimingScope &timing) {
+  return runPipeline(module, "dl-simplify", buildSimplifyPipeline, timing);
+}
+
+mlir::LogicalResult dlc::runTrainingPipeline(mlir::ModuleOp module,
+                                              mlir::TimingScope &timing) {
+  return runPipeline(module, "dl-training", buildTrainingPipeline, timing);
+}
+
+mlir::LogicalResult dlc::runKernelPipeline(mlir::ModuleOp module,
+                                           const KernelPipelineOptions &options,
+                                           mlir::TimingScope &timing) {
+  return runPipeline(
+      module, "dl-kernels",
+      [&](mlir::OpPassManager &pm) { buildKernelPipeline(pm, options); }, timing);
 }
 
 void dlc::registerAllPasses() {

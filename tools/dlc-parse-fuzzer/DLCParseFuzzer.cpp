@@ -20,7 +20,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -46,17 +46,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   auto module = dlc::mlirGen(context, sourceMgr, *ast);
   if (!module || failed(mlir::verify(*module)))
     return 0;
-  mlir::PassManager simplify(&context);
-  dlc::buildSimplifyPipeline(simplify);
-  if (failed(simplify.run(*module)))
+  mlir::TimingScope untimed;
+  if (failed(dlc::runSimplifyPipeline(*module, untimed)) ||
+      failed(dlc::runTrainingPipeline(*module, untimed)))
     return 0;
-  mlir::PassManager training(&context);
-  dlc::buildTrainingPipeline(training);
-  if (failed(training.run(*module)))
-    return 0;
-  mlir::PassManager kernels(&context);
-  dlc::buildKernelPipeline(kernels);
-  (void)kernels.run(*module);
+  (void)dlc::runKernelPipeline(*module, {}, untimed);
   return 0;
 }
 

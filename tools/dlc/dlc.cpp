@@ -6,46 +6,33 @@
 // Errors are printed as `file:line:col: error: ...` with the source line and
 // a caret; dlc then exits with 1 and writes no output file.
 //
+// The compile itself is the library's (dlc/Pipeline/Compile.h): this file
+// declares the command line, fills CompileOptions from it, and writes the
+// output files.
+//
 //===----------------------------------------------------------------------===//
 
-#include "dlc/Dialect/DL/IR/DLOps.h"
-#include "dlc/Dialect/DL/IR/Schedule.h"
-#include "dlc/Frontend/AST.h"
-#include "dlc/Frontend/MLIRGen.h"
-#include "dlc/Frontend/Parser.h"
-#include "dlc/Pipeline/Pipeline.h"
-#include "dlc/Conversion/DLToHost.h"
-#include "dlc/Target/Halide/Kernel.h"
-#include "dlc/Target/Object/ModelObject.h"
+#include "dlc/Pipeline/Compile.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Support/Timing.h"
-#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <map>
-
 using namespace mlir;
 namespace cl = llvm::cl;
 
-namespace {
-enum class Emit {
-  AST, DL, DLGrad, DLKernels, Schedules, Summary, Host, Halide, LLVM, Obj, Header
-};
+using dlc::Emit;
 
+namespace {
 cl::OptionCategory dlcCategory("dlc options");
 
 cl::opt<std::string> inputFilename(cl::Positional, cl::desc("<model.dl | model.mlir>"),
@@ -130,265 +117,33 @@ cl::opt<bool> verifyDiagnostics(
     cl::init(false), cl::cat(dlcCategory));
 } // namespace
 
-/// `f32[batch, 28, 28]` from an entry point's type and dl.dims.
-static std::string describeValue(Type type, DictionaryAttr attrs) {
-  auto tensor = cast<RankedTensorType>(type);
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << tensor.getElementType() << "[";
-  auto dims = attrs ? attrs.getAs<ArrayAttr>(dlc::dl::DLDialect::kDimsAttrName)
-                    : ArrayAttr();
-  for (int64_t i = 0; i < tensor.getRank(); ++i) {
-    if (i)
-      os << ", ";
-    if (dims && i < (int64_t)dims.size())
-      if (auto name = dyn_cast<StringAttr>(dims[i])) {
-        os << name.getValue();
-        continue;
-      }
-    if (tensor.isDynamicDim(i))
-      os << "?";
-    else
-      os << tensor.getDimSize(i);
-  }
-  os << "]";
-  return s;
+/// The compile the command line asks for.
+static dlc::CompileOptions compileOptions() {
+  dlc::CompileOptions options;
+  options.inputFilename = inputFilename;
+  options.emit = emit;
+  options.targetName = targetName;
+  options.symbolPrefix = symbolPrefix;
+  options.scheduleFile = scheduleFile;
+  options.simplify = !noSimplify;
+  options.fuse = !noFusion;
+  options.tile = !noTiling;
+  options.profile = profile;
+  options.sanitizeAddress = sanitizeAddress;
+  options.sanitizeThread = sanitizeThread;
+  return options;
 }
 
-static void printSummary(ModuleOp module, llvm::raw_ostream &os) {
-  auto name = module->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kModelAttrName);
-  os << "model " << (name ? name.getValue() : "?") << "\n";
-  int64_t numParams = 0, numValues = 0;
-  for (auto p : module.getOps<dlc::dl::ParameterOp>()) {
-    ++numParams;
-    numValues += p.getTensorType().getNumElements();
-  }
-  for (auto fn : module.getOps<func::FuncOp>()) {
-    auto entry = fn->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kEntryAttrName);
-    if (!entry)
-      continue;
-    os << "  entry " << entry.getValue() << "\n";
-    for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-      auto argName = fn.getArgAttrOfType<StringAttr>(i, dlc::dl::DLDialect::kNameAttrName);
-      os << "    input  " << (argName ? argName.getValue() : "?") << ": "
-         << describeValue(fn.getArgumentTypes()[i], fn.getArgAttrDict(i)) << "\n";
-    }
-    for (unsigned i = 0; i < fn.getNumResults(); ++i) {
-      auto resName = fn.getResultAttrOfType<StringAttr>(i, dlc::dl::DLDialect::kNameAttrName);
-      os << "    output " << (resName ? resName.getValue() : "?") << ": "
-         << describeValue(fn.getResultTypes()[i], fn.getResultAttrDict(i)) << "\n";
-    }
-    std::map<std::string, int> counts;
-    int total = 0;
-    fn.walk([&](Operation *op) {
-      if (isa<dlc::dl::DLDialect>(op->getDialect())) {
-        counts[op->getName().getStringRef().str()]++;
-        ++total;
-      }
-    });
-    os << "    ops    " << total << ":";
-    for (auto &[op, n] : counts)
-      os << " " << op << (n > 1 ? " x" + std::to_string(n) : "");
-    os << "\n";
-  }
-  os << "  parameters " << numParams << " (" << numValues << " values)\n";
-  for (auto p : module.getOps<dlc::dl::ParameterOp>()) {
-    os << "    " << p.getSymName() << ": "
-       << describeValue(p.getTensorType(), nullptr) << " = "
-       << dlc::dl::stringifyInitializer(p.getInitializer())
-       << (p.getNonTrainable() ? " (non-trainable)" : "") << "\n";
-  }
-  for (auto opt : module.getOps<dlc::dl::OptimizerOp>()) {
-    os << "  optimizer " << dlc::dl::stringifyOptimizerKind(opt.getKind())
-       << " learning_rate=" << opt.getLearningRate().convertToDouble();
-    if (opt.getL2().convertToDouble() > 0)
-      os << " l2=" << opt.getL2().convertToDouble();
-    os << "\n";
-  }
-}
-
-/// {"<entry>/<group>": schedule} for every fusion group, as --schedules
-/// reads it back.
-static void printSchedules(ModuleOp module, llvm::raw_ostream &os) {
-  llvm::json::Object all;
-  module.walk([&](dlc::dl::FusionOp fusion) {
-    auto fn = fusion->getParentOfType<func::FuncOp>();
-    auto entry = fn->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kEntryAttrName);
-    auto attr = fusion->getAttrOfType<DictionaryAttr>(dlc::dl::Schedule::kAttrName);
-    dlc::dl::Schedule s;
-    std::string error;
-    if (!attr || !dlc::dl::Schedule::fromAttr(attr, s, error))
-      return;
-    all[(entry ? entry.str() : fn.getSymName().str()) + "/" + fusion.getName().str()] =
-        s.toJSON();
-  });
-  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(all))) << "\n";
-}
-
-/// The default symbol prefix: the model's name as a C identifier.
-static std::string defaultPrefix(ModuleOp module) {
-  auto name = module->getAttrOfType<StringAttr>(dlc::dl::DLDialect::kModelAttrName);
-  return dlc::toCIdentifier(name ? name.getValue() : "model", "m_");
-}
-
-/// Phases of the compile, reported with --mlir-timing.
-static mlir::TimingScope *rootTiming;
-static mlir::TimingScope phase(llvm::StringRef name) { return rootTiming->nest(name); }
-
-/// Kernels, host code and runtimes: the back half of `dlc compile`.
-static int compileModel(ModuleOp module, const dlc::halide::TargetSpec &target,
-                        std::string &out, std::string &header) {
-  llvm::raw_string_ostream os(out);
-  std::string prefix = symbolPrefix.empty() ? defaultPrefix(module) : symbolPrefix;
-  dlc::HostModule hm;
-  {
-    auto t = phase("host code");
-    if (failed(dlc::buildHostModule(module, prefix, inputFilename, hm)))
-      return 1;
-  }
-  if (emit == Emit::Header) {
-    os << dlc::emitCHeader(hm.interface);
-    return 0;
-  }
-  if (emit == Emit::Host) {
-    hm.module->print(os);
-    return 0;
-  }
+/// Compiles with the library; prints what failed without a location.
+static LogicalResult compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
+                             TimingScope &timing, dlc::CompileOutput &output) {
   std::string error;
-  std::vector<dlc::halide::KernelJob> jobs;
-  for (const auto &k : hm.kernels) {
-    jobs.push_back({&k, false});
-    if (!k.largeBatchSymbol.empty())
-      jobs.push_back({&k, true});
-  }
-  std::vector<std::string> bitcode, stmts;
-  std::string halideRuntime, runtimeError;
-  auto kernelTime = phase("kernels (Halide)");
-  if (failed(dlc::halide::compileKernels(module.getContext(), jobs, target, bitcode,
-                                         emit == Emit::Halide ? &stmts : nullptr,
-                                         emit == Emit::Halide ? nullptr : &halideRuntime,
-                                         runtimeError))) {
-    if (!runtimeError.empty())
-      llvm::errs() << "dlc: error: " << runtimeError << "\n";
-    return 1;
-  }
-  kernelTime.stop();
-  if (emit == Emit::Halide)
-    for (size_t j = 0; j < jobs.size(); ++j) {
-      const auto &k = *jobs[j].kernel;
-      os << "// kernel " << (jobs[j].largeBatch ? k.largeBatchSymbol : k.symbol) << "\n"
-         << stmts[j] << "\n";
-    }
-  if (emit == Emit::Halide)
-    return 0;
-  if (sanitizeAddress && sanitizeThread) {
-    llvm::errs() << "dlc: error: --sanitize-address and --sanitize-thread "
-                    "cannot be combined\n";
-    return 1;
-  }
-  auto objectTime = phase("object (LLVM)");
-  if (!dlc::emitModelObject(hm, target, bitcode, halideRuntime,
-                            emit == Emit::LLVM ? dlc::ObjectOutput::LLVMIR
-                                               : dlc::ObjectOutput::Object,
-                            os, error,
-                            sanitizeThread    ? dlc::Sanitizer::Thread
-                            : sanitizeAddress ? dlc::Sanitizer::Address
-                                              : dlc::Sanitizer::None,
-                            module.getContext()->isMultithreadingEnabled()
-                                ? module.getContext()->getNumThreads()
-                                : 1u)) {
+  if (succeeded(dlc::compileModel(sourceMgr, context, compileOptions(), output,
+                                  error, timing)))
+    return success();
+  if (!error.empty())
     llvm::errs() << "dlc: error: " << error << "\n";
-    return 1;
-  }
-  if (emit == Emit::Obj)
-    header = dlc::emitCHeader(hm.interface);
-  return 0;
-}
-
-static int compile(MLIRContext &context, llvm::SourceMgr &sourceMgr,
-                   std::string &out, std::string &header) {
-  llvm::raw_string_ostream os(out);
-  OwningOpRef<ModuleOp> module;
-  if (llvm::StringRef(inputFilename).ends_with(".mlir")) {
-    // A dl-dialect module (as --emit=dl prints it): for tests and for
-    // models produced by other front ends.
-    if (emit == Emit::AST) {
-      llvm::errs() << "dlc: error: --emit=ast needs a .dl file\n";
-      return 1;
-    }
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  } else {
-    auto t = phase("front end");
-    auto ast = dlc::parseSource(sourceMgr, &context);
-    if (!ast)
-      return 1;
-    if (emit == Emit::AST) {
-      dlc::ast::dump(*ast, sourceMgr, os);
-      return 0;
-    }
-    module = dlc::mlirGen(context, sourceMgr, *ast);
-  }
-  if (!module)
-    return 1;
-  if (!noSimplify) {
-    PassManager pm(&context);
-    auto pmTime = rootTiming->nest("dl-simplify");
-    pm.enableTiming(pmTime);
-    dlc::buildSimplifyPipeline(pm);
-    if (failed(pm.run(*module)))
-      return 1;
-    pmTime.stop();
-  }
-  if (emit == Emit::Summary) {
-    printSummary(*module, os);
-    return 0;
-  }
-  if (emit == Emit::DL) {
-    module->print(os);
-    return 0;
-  }
-  PassManager training(&context);
-  auto trainingTime = rootTiming->nest("dl-training");
-  training.enableTiming(trainingTime);
-  dlc::buildTrainingPipeline(training);
-  if (failed(training.run(*module)))
-    return 1;
-  trainingTime.stop();
-  if (emit == Emit::DLGrad) {
-    module->print(os);
-    return 0;
-  }
-  std::string error;
-  auto target = dlc::halide::resolveTarget(targetName, error);
-  if (failed(target)) {
-    llvm::errs() << "dlc: error: " << error << "\n";
-    return 1;
-  }
-  target->profile = profile;
-  dlc::KernelPipelineOptions kernelOptions;
-  kernelOptions.vectorWidth = target->vectorWidth;
-  kernelOptions.vectorRegisters = target->vectorRegisters;
-  kernelOptions.cores = target->cores;
-  kernelOptions.l2Bytes = target->l2Bytes;
-  kernelOptions.scheduleFile = scheduleFile;
-  kernelOptions.fuse = !noFusion;
-  kernelOptions.tile = !noTiling;
-  PassManager kernels(&context);
-  auto kernelsTime = rootTiming->nest("dl-kernels");
-  kernels.enableTiming(kernelsTime);
-  dlc::buildKernelPipeline(kernels, kernelOptions);
-  if (failed(kernels.run(*module)))
-    return 1;
-  kernelsTime.stop();
-  if (emit == Emit::DLKernels) {
-    module->print(os);
-    return 0;
-  }
-  if (emit == Emit::Schedules) {
-    printSchedules(*module, os);
-    return 0;
-  }
-  return compileModel(*module, *target, out, header);
+  return failure();
 }
 
 int main(int argc, char **argv) {
@@ -436,12 +191,7 @@ int main(int argc, char **argv) {
   if (outputFilename.empty())
     outputFilename = "-";
 
-  DialectRegistry registry;
-  dlc::registerAllDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  // Diagnostics point at the source; the op's generic form adds nothing.
-  context.printOpOnDiagnostic(false);
+  std::unique_ptr<MLIRContext> context = dlc::createContext();
 
   std::string errorMessage;
   auto file = openInputFile(inputFilename, &errorMessage);
@@ -455,23 +205,22 @@ int main(int argc, char **argv) {
   DefaultTimingManager timing;
   applyDefaultTimingManagerCLOptions(timing);
   TimingScope root = timing.getRootScope();
-  rootTiming = &root;
-  std::string out, header;
-  int rc;
+  dlc::CompileOutput output;
   if (verifyDiagnostics) {
-    SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
-    compile(context, sourceMgr, out, header);
+    SourceMgrDiagnosticVerifierHandler handler(sourceMgr, context.get());
+    (void)compile(*context, sourceMgr, root, output);
     return failed(handler.verify()) ? 1 : 0;
   }
+  LogicalResult result = failure();
   {
-    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-    rc = compile(context, sourceMgr, out, header);
+    SourceMgrDiagnosticHandler handler(sourceMgr, context.get());
+    result = compile(*context, sourceMgr, root, output);
   }
-  if (rc != 0)
-    return rc;
+  if (failed(result))
+    return 1;
   // Only a successful run writes its output.
-  auto output = openOutputFile(outputFilename, &errorMessage);
-  if (!output) {
+  auto outputFile = openOutputFile(outputFilename, &errorMessage);
+  if (!outputFile) {
     llvm::errs() << "dlc: error: " << errorMessage << "\n";
     return 1;
   }
@@ -481,10 +230,10 @@ int main(int argc, char **argv) {
       llvm::errs() << "dlc: error: " << errorMessage << "\n";
       return 1;
     }
-    headerFile->os() << header;
+    headerFile->os() << output.header;
     headerFile->keep();
   }
-  output->os() << out;
-  output->keep();
+  outputFile->os() << output.text;
+  outputFile->keep();
   return 0;
 }

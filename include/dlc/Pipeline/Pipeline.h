@@ -1,15 +1,20 @@
 //===- Pipeline.h - dlc's pass pipelines ------------------------*- C++ -*-===//
 //
 // Pipelines are built here and shared by dlc and dlc-opt, so that what a lit
-// test runs through dlc-opt is what `dlc` runs.
+// test runs through dlc-opt is what `dlc` runs. The whole compile around
+// them (front end, host code, kernels, object) is Compile.h's.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef DLC_PIPELINE_PIPELINE_H
 #define DLC_PIPELINE_PIPELINE_H
 
+#include "dlc/Target/TargetSpec.h"
+
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 
 #include <string>
 
@@ -34,12 +39,9 @@ void buildTrainingPipeline(mlir::OpPassManager &pm);
 /// What the kernel pipeline needs to know about the target and the user's
 /// choices (dlc's --target, --schedules, --no-fusion, --no-tiling).
 struct KernelPipelineOptions {
-  /// f32 lanes per vector, vector registers, threads, per-core L2 bytes
-  /// (TargetSpec).
-  int vectorWidth = 8;
-  int vectorRegisters = 16;
-  int cores = 2;
-  int64_t l2Bytes = 512 * 1024;
+  /// The machine schedules are chosen for (its vector width, vector
+  /// registers, cores and L2 size); the default is dl-tile's own.
+  TargetSpec target;
   /// JSON schedule overrides (see dl-tile), or empty.
   std::string scheduleFile;
   /// Off: every compute op is a group of its own.
@@ -53,6 +55,20 @@ struct KernelPipelineOptions {
 /// the default options).
 void buildKernelPipeline(mlir::OpPassManager &pm,
                          const KernelPipelineOptions &options = {});
+
+/// Runs dl-simplify (buildSimplifyPipeline) on `module`, timed as a phase
+/// of `timing` (an empty TimingScope times nothing), as do the two below.
+mlir::LogicalResult runSimplifyPipeline(mlir::ModuleOp module,
+                                        mlir::TimingScope &timing);
+
+/// Runs dl-training (buildTrainingPipeline) on `module`.
+mlir::LogicalResult runTrainingPipeline(mlir::ModuleOp module,
+                                        mlir::TimingScope &timing);
+
+/// Runs dl-kernels (buildKernelPipeline) on `module`.
+mlir::LogicalResult runKernelPipeline(mlir::ModuleOp module,
+                                      const KernelPipelineOptions &options,
+                                      mlir::TimingScope &timing);
 
 } // namespace dlc
 

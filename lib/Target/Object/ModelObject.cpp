@@ -101,7 +101,7 @@ llvm::StringRef runtimeBitcode(llvm::StringRef triple) {
                          sizeof(dlc_runtime_x86_64));
 }
 
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const halide::TargetSpec &target,
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetSpec &target,
                                                          std::string &error) {
   std::string lookupError;
   const llvm::Target *llvmTarget =
@@ -149,7 +149,7 @@ constexpr unsigned kCodegenParts = 8;
 /// whole-module compile does. Symbols local from the start stay local, in
 /// the part of their users.
 bool splitCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet<> &internalized,
-                  const halide::TargetSpec &target, llvm::StringRef ld, unsigned threads,
+                  const TargetSpec &target, llvm::StringRef ld, unsigned threads,
                   std::string &object, std::string &error) {
   std::vector<std::string> locals;
   for (llvm::GlobalValue &gv : module->global_values())
@@ -265,7 +265,7 @@ bool splitCodegen(std::unique_ptr<llvm::Module> module, const llvm::StringSet<> 
 }
 } // namespace
 
-bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
+bool emitModelObject(HostModule &hm, const TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
                      std::string &error, Sanitizer sanitizer, unsigned codegenThreads) {

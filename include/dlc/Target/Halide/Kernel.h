@@ -21,6 +21,7 @@
 #define DLC_TARGET_HALIDE_KERNEL_H
 
 #include "dlc/Dialect/DL/IR/Schedule.h"
+#include "dlc/Target/TargetSpec.h"
 
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
@@ -31,6 +32,10 @@
 
 namespace dlc {
 namespace halide {
+
+/// The Halide stage compiles for the one target description
+/// (dlc/Target/TargetSpec.h) that dl-tile and the object stage read too.
+using dlc::TargetSpec;
 
 /// Ops that a kernel computes as index arithmetic on its operand.
 bool isViewOp(mlir::Operation *op);
@@ -96,32 +101,6 @@ llvm::SmallVector<mlir::Value> collectLeaves(llvm::ArrayRef<mlir::Value> roots);
 /// signatures compile to the same code, so one copy serves several entry
 /// points. Empty for the LSTM step kernels, which are never shared.
 std::string kernelSignature(const Kernel &kernel);
-
-/// Where and how kernels are compiled.
-struct TargetSpec {
-  /// `host`, `x86-64-avx2`, `x86-64-avx512` or `arm64-linux`.
-  std::string name = "host";
-  /// LLVM triple for the host code and the final object.
-  std::string triple;
-  /// Halide target string (with no_runtime added for kernels).
-  std::string halideTarget;
-  /// CPU name and features for LLVM's TargetMachine.
-  std::string cpu;
-  std::string features;
-  /// What schedules are chosen for (dl-tile): f32 lanes of the widest
-  /// vectors, vector registers, threads, per-core L2 cache bytes.
-  int vectorWidth = 8;
-  int vectorRegisters = 16;
-  int cores = 2;
-  int64_t l2Bytes = 512 * 1024;
-  /// Compile kernels with Halide's profiler: at exit, the program prints
-  /// the time spent in each kernel and Func (--profile).
-  bool profile = false;
-};
-
-/// Resolves a --target name; fails with a message listing the valid names.
-mlir::FailureOr<TargetSpec> resolveTarget(llvm::StringRef name,
-                                          std::string &error);
 
 /// One kernel to compile: with its large-batch schedule (under
 /// kernel->largeBatchSymbol) or its own.

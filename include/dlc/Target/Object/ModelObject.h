@@ -12,7 +12,7 @@
 #define DLC_TARGET_OBJECT_MODELOBJECT_H
 
 #include "dlc/Conversion/DLToHost.h"
-#include "dlc/Target/Halide/Kernel.h"
+#include "dlc/Target/TargetSpec.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -41,7 +41,7 @@ enum class Sanitizer { None, Address, Thread };
 /// any thread count; without a linker, or for a target of another
 /// architecture than the host's, it compiles the module whole, on one
 /// thread.
-bool emitModelObject(HostModule &hm, const halide::TargetSpec &target,
+bool emitModelObject(HostModule &hm, const TargetSpec &target,
                      const std::vector<std::string> &kernelBitcode,
                      llvm::StringRef halideRuntimeBitcode, ObjectOutput output, llvm::raw_ostream &os,
                      std::string &error, Sanitizer sanitizer = Sanitizer::None,
