@@ -20,7 +20,6 @@ using namespace dlc::ast;
 using namespace dlc::frontend;
 using llvm::SMLoc;
 using llvm::StringRef;
-using llvm::Twine;
 
 //===----------------------------------------------------------------------===//
 // Expressions

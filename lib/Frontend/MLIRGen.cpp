@@ -57,6 +57,18 @@ StringRef dlc::frontend::kindName(Val::Kind k) {
 }
 
 
+DType dlc::frontend::parseDType(StringRef name) {
+  return llvm::StringSwitch<DType>(name)
+      .Case("f32", DType::F32)
+      .Case("f64", DType::F64)
+      .Case("f16", DType::F16)
+      .Case("bf16", DType::BF16)
+      .Case("i32", DType::I32)
+      .Case("i64", DType::I64)
+      .Case("bool", DType::I1)
+      .Default(DType::Unknown);
+}
+
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
@@ -64,15 +76,7 @@ StringRef dlc::frontend::kindName(Val::Kind k) {
 std::optional<TensorShape> MLIRGenImpl::resolveType(const TypeSpec &t,
                                                     bool bindDims) {
   TensorShape s;
-  s.dtype = llvm::StringSwitch<DType>(t.dtype)
-                .Case("f32", DType::F32)
-                .Case("f64", DType::F64)
-                .Case("f16", DType::F16)
-                .Case("bf16", DType::BF16)
-                .Case("i32", DType::I32)
-                .Case("i64", DType::I64)
-                .Case("bool", DType::I1)
-                .Default(DType::Unknown);
+  s.dtype = parseDType(t.dtype);
   for (const DimSpec &d : t.dims) {
     if (auto *v = std::get_if<int64_t>(&d.value)) {
       s.dims.push_back(Dim::fixed(*v));

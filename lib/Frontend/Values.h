@@ -63,6 +63,10 @@ struct Val {
 /// A fractional number as the user would write it: "0.5", "2.0", "1e-07".
 std::string formatNumber(double v);
 
+/// The element type a .dl type or cast() names ("f32", "bool", ...), the
+/// inverse of stringifyDType; DType::Unknown for any other name.
+DType parseDType(llvm::StringRef name);
+
 /// The kind as a message names it: "a tensor", "an integer", ...
 llvm::StringRef kindName(Val::Kind k);
 

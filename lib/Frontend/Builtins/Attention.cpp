@@ -13,9 +13,7 @@
 using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
-using llvm::Twine;
 
 void dlc::frontend::registerAttentionBuiltins(BuiltinRegistry &r) {
   r.add("multi_head_attention",

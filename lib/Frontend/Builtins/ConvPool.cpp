@@ -13,7 +13,6 @@ using namespace dlc;
 using namespace dlc::frontend;
 using llvm::SMLoc;
 using llvm::StringRef;
-using llvm::Twine;
 
 /// The four pads [top, left, bottom, right] that `padding=` means: "valid"
 /// (none), "same", one integer, [h, w] or four values.

@@ -8,14 +8,10 @@
 
 #include "../MLIRGenImpl.h"
 
-#include "llvm/ADT/StringSwitch.h"
-
 using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
-using llvm::Twine;
 
 void dlc::frontend::registerElementwiseBuiltins(BuiltinRegistry &r) {
   auto unary = [&](StringRef name, auto *tag) {
@@ -86,17 +82,8 @@ void dlc::frontend::registerElementwiseBuiltins(BuiltinRegistry &r) {
           if (!x)
             return std::nullopt;
           const Val *d = a.get("dtype");
-          DType dt = d->kind == Val::Kind::String
-                         ? llvm::StringSwitch<DType>(d->s)
-                               .Case("f32", DType::F32)
-                               .Case("f64", DType::F64)
-                               .Case("f16", DType::F16)
-                               .Case("bf16", DType::BF16)
-                               .Case("i32", DType::I32)
-                               .Case("i64", DType::I64)
-                               .Case("bool", DType::I1)
-                               .Default(DType::Unknown)
-                         : DType::Unknown;
+          DType dt = d->kind == Val::Kind::String ? parseDType(d->s)
+                                                  : DType::Unknown;
           if (dt == DType::Unknown)
             return g.fail(d->loc,
                           "cast: dtype must be a string such as \"f32\"");

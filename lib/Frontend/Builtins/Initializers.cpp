@@ -12,9 +12,6 @@
 using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
-using llvm::SMLoc;
-using llvm::StringRef;
-using llvm::Twine;
 
 void dlc::frontend::registerInitializerBuiltins(BuiltinRegistry &r) {
   for (int i = 0; i <= (int)dl::getMaxEnumValForInitializer(); ++i) {

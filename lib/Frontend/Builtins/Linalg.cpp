@@ -12,8 +12,6 @@ using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
 using llvm::SMLoc;
-using llvm::StringRef;
-using llvm::Twine;
 
 std::optional<Val> dlc::frontend::buildLinear(MLIRGenImpl &g, const Val &x,
                                               const Val &w, const Val *b,

@@ -10,7 +10,6 @@
 using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
 using llvm::Twine;
 

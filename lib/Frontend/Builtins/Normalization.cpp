@@ -13,9 +13,7 @@
 using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
-using llvm::Twine;
 
 void dlc::frontend::registerNormalizationBuiltins(BuiltinRegistry &r) {
   auto softmaxLike = [&](StringRef name, auto *tag) {

@@ -11,9 +11,6 @@
 using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
-using llvm::SMLoc;
-using llvm::StringRef;
-using llvm::Twine;
 
 void dlc::frontend::registerRecurrentBuiltins(BuiltinRegistry &r) {
   r.add("lstm", {"x", "units", "w_hh", "bias", "return_sequences", "name"},

@@ -10,9 +10,7 @@
 using namespace mlir;
 using namespace dlc;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
-using llvm::Twine;
 
 void dlc::frontend::registerReductionBuiltins(BuiltinRegistry &r) {
   auto reduce = [&](StringRef name, auto *tag) {
