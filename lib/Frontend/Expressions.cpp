@@ -18,7 +18,6 @@ using namespace mlir;
 using namespace dlc;
 using namespace dlc::ast;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
 
 //===----------------------------------------------------------------------===//
@@ -128,7 +127,7 @@ std::optional<Val> MLIRGenImpl::evalIdent(const IdentExpr &e) {
 }
 
 std::optional<Val> MLIRGenImpl::elementwise(char op, Val lhs, Val rhs,
-                                            SMLoc l) {
+                                            llvm::SMLoc l) {
   // Constant arithmetic on numbers, e.g. `num_heads * key_dim`.
   if (lhs.isNumber() && rhs.isNumber()) {
     Val r;
@@ -211,7 +210,7 @@ bool MLIRGenImpl::bindArgs(Args &out, const Builtin &b,
 
 std::optional<Val> MLIRGenImpl::callByName(StringRef name,
                                            std::vector<Val> positional,
-                                           SMLoc l) {
+                                           llvm::SMLoc l) {
   const Builtin *b = builtins.lookup(name);
   if (!b)
     return fail(l, "unknown function '" + name + "'");
@@ -349,7 +348,7 @@ MLIRGenImpl::callFunction(const FunctionDecl &fn, const CallExpr &call,
   return result;
 }
 
-std::optional<Val> MLIRGenImpl::applyActivation(const Val &act, Val x, SMLoc l) {
+std::optional<Val> MLIRGenImpl::applyActivation(const Val &act, Val x, llvm::SMLoc l) {
   if (act.kind == Val::Kind::None)
     return x;
   std::string name = act.s;

@@ -16,7 +16,6 @@ using namespace mlir;
 using namespace dlc;
 using namespace dlc::ast;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
 
 //===----------------------------------------------------------------------===//
@@ -25,11 +24,11 @@ using llvm::StringRef;
 
 bool MLIRGenImpl::genModel(const ModelDecl &model) {
   // Inputs first, so that the signature is known before the body runs.
-  std::vector<std::pair<const InputStmt *, SMLoc>> inputs;
+  std::vector<std::pair<const InputStmt *, llvm::SMLoc>> inputs;
   for (const Stmt &s : model.body)
     if (auto *in = std::get_if<InputStmt>(&s.node))
       inputs.push_back({in, s.loc});
-  std::vector<std::pair<const InputStmt *, SMLoc>> labels;
+  std::vector<std::pair<const InputStmt *, llvm::SMLoc>> labels;
   if (model.train)
     for (size_t i = 0; i < model.train->labels.size(); ++i)
       labels.push_back({&model.train->labels[i], model.train->labelLocs[i]});
@@ -45,7 +44,7 @@ bool MLIRGenImpl::genModel(const ModelDecl &model) {
       -> std::optional<std::vector<std::pair<std::string, Val>>> {
     scopes.assign(1, Scope());
     usedLayerNames.clear();
-    std::vector<std::pair<const InputStmt *, SMLoc>> args = inputs;
+    std::vector<std::pair<const InputStmt *, llvm::SMLoc>> args = inputs;
     if (withLabels)
       args.insert(args.end(), labels.begin(), labels.end());
     SmallVector<Type> argTypes;
@@ -124,7 +123,7 @@ bool MLIRGenImpl::genModel(const ModelDecl &model) {
     return false;
   auto lossFn = cast<func::FuncOp>(module.getBody()->back());
   const SettingStmt *lossSetting = nullptr;
-  SMLoc lossLoc;
+  llvm::SMLoc lossLoc;
   for (const Stmt &s : model.train->settings) {
     auto &setting = std::get<SettingStmt>(s.node);
     if (setting.key == "loss") {

@@ -14,7 +14,6 @@ using namespace mlir;
 using namespace dlc;
 using namespace dlc::ast;
 using namespace dlc::frontend;
-using llvm::SMLoc;
 using llvm::StringRef;
 
 //===----------------------------------------------------------------------===//
@@ -139,7 +138,7 @@ std::optional<std::string> MLIRGenImpl::layerName(const Args &a,
 }
 
 std::optional<Val> MLIRGenImpl::param(StringRef name, const TensorShape &shape,
-                                      const Val &init, SMLoc l,
+                                      const Val &init, llvm::SMLoc l,
                                       bool nonTrainable) {
   for (const Dim &d : shape.dims)
     if (!d.isStatic())
