@@ -10,8 +10,8 @@
  * found by sorting each object's keys when it closes: 8 bytes per key of
  * the objects open, O(n log n) time however hostile the input.
  *
- * A header of static functions: dlc_runtime.c includes it once (the only
- * runtime file that reads JSON), and test/Runtime/json_suite.c includes it
+ * A header of static functions: dlc_safetensors.c includes it once (the
+ * only runtime file that reads JSON), and test/Runtime/json_suite.c includes it
  * natively. It needs only malloc, realloc and free, from dlc_libc.h in the
  * runtime and from <stdlib.h> elsewhere.
  *

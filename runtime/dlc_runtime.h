@@ -6,8 +6,9 @@
  *
  * The runtime is compiled to LLVM bitcode once per target when dlc is built
  * (freestanding: it declares the few libc functions it calls in
- * dlc_libc.h): dlc_runtime.c (state, initializers, parameters,
- * safetensors, with the JSON reader dlc_json.h) and dlc_calls.c (entry
+ * dlc_libc.h): dlc_state.c (create, destroy, errors), dlc_init.c
+ * (initializers), dlc_params.c (parameters by name), dlc_safetensors.c
+ * (save and load, with the JSON reader dlc_json.h) and dlc_calls.c (entry
  * calls and the checks of the caller's data), joined by llvm-link, sharing
  * dlc_state.h. It is embedded in dlc and linked into each model object,
  * where all of its symbols become internal. Two models in one program therefore share

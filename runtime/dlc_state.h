@@ -1,9 +1,10 @@
 /*===- dlc_state.h - The runtime's internal state and errors --------------===*
  *
- * Shared by the runtime's compilation units (dlc_runtime.c: state,
- * initializers, parameters, safetensors; dlc_calls.c: entry calls and the
+ * Shared by the runtime's compilation units (dlc_state.c: create, destroy
+ * and errors; dlc_init.c: initializers; dlc_params.c: parameters by name;
+ * dlc_safetensors.c: save and load; dlc_calls.c: entry calls and the
  * checks of the caller's data). Not part of any interface: the runtime's
- * symbols become internal in each model object.
+ * symbols become internal in each model object. Include dlc_libc.h first.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -36,6 +37,18 @@ int32_t dlc_rt_fail(dlc_state *s, int32_t status, const char *fmt, ...)
 /* Whether `s` is a live state of model `d`; else sets the create error
  * ("<model>_<fn>: the model is NULL", ...). */
 int dlc_rt_check_state(const dlc_model_desc *d, dlc_state *s, const char *fn);
+
+/* Fills parameter `p` at `dst` from its initializer, drawing from `rng`
+ * (dlc_init.c). */
+void dlc_rt_init_param(const dlc_param_desc *p, float *dst, uint64_t *rng);
+
+/* The optimizer's learning rate (a parameter, so that checkpoints keep it
+ * and schedules can set it): NaN, infinite or negative would silently
+ * ruin every parameter at the next step. Checked by set_param and load. */
+static inline int is_learning_rate(const dlc_param_desc *p) {
+  return strcmp(p->name, "optimizer.learning_rate") == 0 && p->numel == 1;
+}
+static inline int valid_learning_rate(float v) { return v >= 0 && v - v == 0; }
 
 /* Routes Halide's errors into a per-thread message (dlc_calls.c). */
 void dlc_rt_install_error_handler(void);

@@ -1,4 +1,4 @@
-/* The runtime (runtime/dlc_runtime.c) compiled natively with a hand-built
+/* The runtime (runtime/*.c) compiled natively with a hand-built
  * model, for what needs no compiled model: loading a directory fails with
  * DLC_RT_IO and changes nothing; two threads whose creates fail at once
  * each read their own message; a name that needs escapes saves to a file

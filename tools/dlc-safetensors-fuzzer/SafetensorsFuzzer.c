@@ -1,7 +1,7 @@
 /*===- SafetensorsFuzzer.c - libFuzzer target for the safetensors loader --===*
  *
- * Feeds arbitrary bytes to dlc_rt_load_buffer (runtime/dlc_runtime.c,
- * and dlc_calls.c, compiled natively next to this file) for a small
+ * Feeds arbitrary bytes to dlc_rt_load_buffer (runtime/dlc_safetensors.c,
+ * with the rest of runtime/*.c compiled natively next to this file) for a small
  * hand-built model.
  * A crash, a sanitizer report or an abort here is a bug. The checks:
  *   - a rejected load returns FORMAT, MISMATCH or OUT_OF_MEMORY with a
@@ -11,8 +11,8 @@
  *     each parameter's new bytes appear in the data section.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     tools/dlc-safetensors-fuzzer/SafetensorsFuzzer.c runtime/dlc_runtime.c \
- *     runtime/dlc_calls.c    (or: scripts/fuzz.sh)
+ *     tools/dlc-safetensors-fuzzer/SafetensorsFuzzer.c runtime/dlc_*.c \
+ *     (or: scripts/fuzz.sh)
  *   ./a.out -dict=tools/dlc-safetensors-fuzzer/safetensors.dict \
  *     tools/dlc-safetensors-fuzzer/corpus
  *

@@ -30,6 +30,9 @@ public:
   /// Starts an error at `loc`; the caller streams the message into it.
   mlir::InFlightDiagnostic emitError(llvm::SMLoc loc);
 
+  /// Counts an error reported elsewhere at a location of this buffer: an op
+  /// verifier's, on an op the front end built at the source position.
+  void noteError() { ++numErrors; }
   unsigned getNumErrors() const { return numErrors; }
   mlir::MLIRContext *getContext() const { return context; }
 
