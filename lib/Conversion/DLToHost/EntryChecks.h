@@ -1,7 +1,7 @@
 //===- EntryChecks.h - What an entry point checks of the caller's data ---*- C++ -*-===//
 //
 // The analysis half of the run-time checks DLToHost emits before the first
-// kernel of an entry point (the emission half is in DLToHost.cpp): which
+// kernel of an entry point (the emission half is in EntryPoint.cpp): which
 // operand dims an op needs equal, which index inputs reach an embedding or
 // gather, and which result of train_step is its loss. Kernels trust the
 // shapes and indices they are given (Halide's own buffer checks are
