@@ -55,6 +55,8 @@ def DL_ReifyDims : OpInterface<"ReifyDimsOpInterface"> {
   let cppNamespace = "::dlc::dl";
   let description = [{
     An op whose result dims at run time follow from its operands' dims.
+    The rules build i64 arith ops: the caller's context has the arith
+    dialect loaded (the host code's does).
   }];
   let methods = [
     InterfaceMethod<[{
