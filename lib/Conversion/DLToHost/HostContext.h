@@ -5,7 +5,8 @@
 // concern:
 //
 //   DLToHost.cpp     driver: parameters, plans, kernel sharing, interface
-//   RuntimeDims.cpp  every tensor's run-time dims
+//   RuntimeDims.cpp  every tensor's run-time dims, from each op's
+//                    reifyResultDims (ReifyDimsOpInterface)
 //   EntryPoint.cpp   <prefix>_<entry>_arena_bytes and <prefix>_<entry>:
 //                    arena offsets, argument checks, kernel calls
 //   HostLoops.cpp    the step loops of host-driven kernels (dl.lstm,

@@ -1,9 +1,10 @@
 //===- ConvPoolOps.cpp - Convolution and pooling --------------------------===//
 //
-// Shape rules and VJPs of conv2d and the pooling ops (DLConvPoolOps.td), whose
-// gradients are ops of their own (conv2d_grad_input, conv2d_grad_filter,
-// *_pool2d_grad). The pooling ops' shape rule is their ODS class's
-// (DL_SharedShapeRule).
+// Shape rules, run-time dims and VJPs of conv2d and the pooling ops
+// (DLConvPoolOps.td), whose gradients are ops of their own
+// (conv2d_grad_input, conv2d_grad_filter, *_pool2d_grad). The pooling ops'
+// shape and dims rules are their ODS classes' (DL_SharedShapeRule,
+// DL_SharedDimsRule).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +26,44 @@ LogicalResult Conv2DOp::inferShapes(ArrayRef<TensorShape> operands,
                                       getPadding(), getDilation(), getGroups(),
                                       emitError),
                      results);
+}
+
+//===----------------------------------------------------------------------===//
+// Run-time dims
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+dlc::dl::reifyConvPoolDims(Operation *op, OpBuilder &b, Location loc,
+                           ArrayRef<SmallVector<Value>> in,
+                           SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifyEachDim(op, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    if (i != 0)
+      return op->emitOpError("the input's spatial dims (H, W) must be "
+                             "static, got ")
+             << op->getOperand(0).getType()
+             << "; compile one model per image size";
+    return in[0][0];
+  });
+}
+
+LogicalResult Conv2DOp::reifyResultDims(OpBuilder &b, Location loc,
+                                        ArrayRef<SmallVector<Value>> in,
+                                        SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifyConvPoolDims(*this, b, loc, in, out);
+}
+
+LogicalResult
+Conv2DGradInputOp::reifyResultDims(OpBuilder &b, Location loc,
+                                   ArrayRef<SmallVector<Value>> in,
+                                   SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifySameAsOperand(*this, b, loc, in, /*input*/ 2, out);
+}
+
+LogicalResult
+Conv2DGradFilterOp::reifyResultDims(OpBuilder &b, Location loc,
+                                    ArrayRef<SmallVector<Value>> in,
+                                    SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifySameAsOperand(*this, b, loc, in, /*filter*/ 2, out);
 }
 
 //===----------------------------------------------------------------------===//

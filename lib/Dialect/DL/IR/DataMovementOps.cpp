@@ -1,9 +1,9 @@
 //===- DataMovementOps.cpp - Shape and data movement ----------------------===//
 //
-// Shape rules, folders, canonicalizations, verifiers and VJPs of the ops that
-// move or select elements (DLDataMovementOps.td): reshape, transpose, the
-// broadcasts, concat, slice, gather and embedding, and the gradient ops
-// slice_grad and scatter_add.
+// Shape rules, folders, canonicalizations, verifiers, run-time dims and VJPs
+// of the ops that move or select elements (DLDataMovementOps.td): reshape,
+// transpose, the broadcasts, concat, slice, gather and embedding, and the
+// gradient ops slice_grad and scatter_add.
 //
 //===----------------------------------------------------------------------===//
 
@@ -225,6 +225,154 @@ EmbeddingOp::inferShapes(ArrayRef<TensorShape> operands,
                          SmallVectorImpl<TensorShape> &results) {
   return appendShape(inferEmbeddingShape(operands[0], operands[1], emitError),
                      results);
+}
+
+//===----------------------------------------------------------------------===//
+// Run-time dims
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::reifyResultDims(OpBuilder &b, Location loc,
+                                         ArrayRef<SmallVector<Value>> in,
+                                         SmallVectorImpl<SmallVector<Value>> &out) {
+  // A copied dim (0) is the input's; the inferred one (-1) is the element
+  // count over the other dims.
+  DimBuilder d{b, loc};
+  RankedTensorType t = getOutput().getType();
+  int64_t R = t.getRank();
+  ArrayRef<int64_t> shape = getShape();
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    if (shape[i] == 0)
+      return in[0][i];
+    Value numel = d.c64(1), rest = d.c64(1);
+    for (Value x : in[0])
+      numel = d.mul(numel, x);
+    for (int64_t k = 0; k < R; ++k) {
+      if (k == i)
+        continue;
+      Value dk = shape[k] == 0 ? in[0][k]
+                 : shape[k] > 0 ? d.c64(shape[k]) : Value();
+      if (!t.isDynamicDim(k) && shape[k] != 0)
+        dk = d.c64(t.getDimSize(k));
+      if (dk)
+        rest = d.mul(rest, dk);
+    }
+    return d.div(numel, rest);
+  });
+}
+
+LogicalResult TransposeOp::reifyResultDims(OpBuilder &b, Location loc,
+                                           ArrayRef<SmallVector<Value>> in,
+                                           SmallVectorImpl<SmallVector<Value>> &out) {
+  ArrayRef<int64_t> perm = getPerm();
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    return in[0][perm[i]];
+  });
+}
+
+LogicalResult
+BroadcastToOp::reifyResultDims(OpBuilder &b, Location loc,
+                               ArrayRef<SmallVector<Value>> in,
+                               SmallVectorImpl<SmallVector<Value>> &out) {
+  DimBuilder d{b, loc};
+  int64_t R = getOutput().getType().getRank();
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    int64_t k = i - (R - (int64_t)in[0].size());
+    return k >= 0 ? in[0][k] : d.c64(1);
+  });
+}
+
+LogicalResult
+BroadcastLikeOp::reifyResultDims(OpBuilder &b, Location loc,
+                                 ArrayRef<SmallVector<Value>> in,
+                                 SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifySameAsOperand(*this, b, loc, in, /*reference*/ 1, out);
+}
+
+LogicalResult ConcatOp::reifyResultDims(OpBuilder &b, Location loc,
+                                        ArrayRef<SmallVector<Value>> in,
+                                        SmallVectorImpl<SmallVector<Value>> &out) {
+  // The sum along the axis, operand 0's dims elsewhere.
+  DimBuilder d{b, loc};
+  int64_t R = getOutput().getType().getRank();
+  int64_t axis = (int64_t)getAxis() < 0 ? (int64_t)getAxis() + R : (int64_t)getAxis();
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    if (i != axis)
+      return in[0][i];
+    Value v = d.c64(0);
+    for (const SmallVector<Value> &o : in)
+      v = d.add(v, o[i]);
+    return v;
+  });
+}
+
+/// The length of Python's slice `start:end:step` of a dim of `n` elements,
+/// with clamping (see inferSliceShape).
+static Value sliceLength(DimBuilder &d, Value n, int64_t start, int64_t end,
+                         int64_t st) {
+  auto norm = [&](int64_t x) -> Value {
+    Value e = x < 0 ? d.add(n, d.c64(x)) : d.c64(x);
+    Value lo = d.c64(st > 0 ? 0 : -1);
+    Value hi = st > 0 ? n : d.sub(n, d.c64(1));
+    return d.min(d.max(e, lo), hi);
+  };
+  Value b = norm(start), en = norm(end);
+  Value diff = st > 0 ? d.sub(en, b) : d.sub(b, en);
+  int64_t as = std::abs(st);
+  Value len = d.div(d.add(diff, d.c64(as - 1)), d.c64(as));
+  return d.max(len, d.c64(0));
+}
+
+LogicalResult SliceOp::reifyResultDims(OpBuilder &b, Location loc,
+                                       ArrayRef<SmallVector<Value>> in,
+                                       SmallVectorImpl<SmallVector<Value>> &out) {
+  DimBuilder d{b, loc};
+  int64_t R = getOutput().getType().getRank();
+  ArrayRef<int64_t> axes = getAxes();
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    Value v = in[0][i];
+    for (size_t a = 0; a < axes.size(); ++a)
+      if ((axes[a] < 0 ? axes[a] + R : axes[a]) == i)
+        v = sliceLength(d, in[0][i], getStarts()[a], getEnds()[a], getSteps()[a]);
+    return v;
+  });
+}
+
+LogicalResult
+SliceGradOp::reifyResultDims(OpBuilder &b, Location loc,
+                             ArrayRef<SmallVector<Value>> in,
+                             SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifySameAsOperand(*this, b, loc, in, /*input*/ 1, out);
+}
+
+LogicalResult GatherOp::reifyResultDims(OpBuilder &b, Location loc,
+                                        ArrayRef<SmallVector<Value>> in,
+                                        SmallVectorImpl<SmallVector<Value>> &out) {
+  // input.shape[:axis] + indices.shape + input.shape[axis + 1:]
+  int64_t r = in[0].size(), q = in[1].size();
+  int64_t axis = (int64_t)getAxis() < 0 ? (int64_t)getAxis() + r : (int64_t)getAxis();
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    if (i < axis)
+      return in[0][i];
+    if (i < axis + q)
+      return in[1][i - axis];
+    return in[0][i - q + 1];
+  });
+}
+
+LogicalResult
+ScatterAddOp::reifyResultDims(OpBuilder &b, Location loc,
+                              ArrayRef<SmallVector<Value>> in,
+                              SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifySameAsOperand(*this, b, loc, in, /*reference*/ 2, out);
+}
+
+LogicalResult EmbeddingOp::reifyResultDims(OpBuilder &b, Location loc,
+                                           ArrayRef<SmallVector<Value>> in,
+                                           SmallVectorImpl<SmallVector<Value>> &out) {
+  // indices.shape + [dim]
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    return i < (int64_t)in[1].size() ? in[1][i] : in[0][1];
+  });
 }
 
 //===----------------------------------------------------------------------===//

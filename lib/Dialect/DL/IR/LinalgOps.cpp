@@ -1,6 +1,7 @@
 //===- LinalgOps.cpp - Matrix products ------------------------------------===//
 //
-// Shape rules and VJPs of matmul and batch_matmul (DLLinalgOps.td).
+// Shape rules, run-time dims and VJPs of matmul and batch_matmul
+// (DLLinalgOps.td).
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +39,34 @@ BatchMatmulOp::inferShapes(ArrayRef<TensorShape> operands,
     return failure();
   }
   return appendShape(inferMatmulShape(l, r, emitError), results);
+}
+
+//===----------------------------------------------------------------------===//
+// Run-time dims
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::reifyResultDims(OpBuilder &b, Location loc,
+                                        ArrayRef<SmallVector<Value>> in,
+                                        SmallVectorImpl<SmallVector<Value>> &out) {
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    return i == 0 ? in[0][0] : in[1][1];
+  });
+}
+
+LogicalResult
+BatchMatmulOp::reifyResultDims(OpBuilder &b, Location loc,
+                               ArrayRef<SmallVector<Value>> in,
+                               SmallVectorImpl<SmallVector<Value>> &out) {
+  // The batch dims broadcast; then lhs's rows and rhs's columns.
+  DimBuilder d{b, loc};
+  int64_t R = getOutput().getType().getRank();
+  return reifyEachDim(*this, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    if (i == R - 2)
+      return in[0][in[0].size() - 2];
+    if (i == R - 1)
+      return in[1].back();
+    return broadcastDim(d, in, R, i);
+  });
 }
 
 //===----------------------------------------------------------------------===//

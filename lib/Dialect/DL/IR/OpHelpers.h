@@ -2,8 +2,9 @@
 //
 // Internal to lib/Dialect/DL/IR: what more than one family's file uses, kept
 // once. The shape-rule glue (appendShape, inferLossShape, which the ODS
-// DL_SharedShapeRule definitions call too) and the builders with which the
-// VJPs state what they compute.
+// DL_SharedShapeRule definitions call too), the i64 builders of the
+// run-time dims rules, and the builders with which the VJPs state what they
+// compute.
 //
 // VJP conventions:
 //
@@ -23,6 +24,8 @@
 #include "dlc/Dialect/DL/IR/DLOps.h"
 #include "dlc/Dialect/DL/IR/ShapeFunctions.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
 namespace dlc::dl {
 
 //===----------------------------------------------------------------------===//
@@ -38,6 +41,51 @@ mlir::LogicalResult appendShape(mlir::FailureOr<TensorShape> shape,
 mlir::FailureOr<TensorShape>
 inferLossShape(LossKind kind, llvm::ArrayRef<TensorShape> operands,
                ShapeErrorFn emitError);
+
+//===----------------------------------------------------------------------===//
+// Run-time dims (ReifyDimsOpInterface, ReifyDims.cpp)
+//===----------------------------------------------------------------------===//
+
+/// The i64 arith of the run-time dims rules, built at `b`'s insertion point
+/// in call order (each call builds one op: the host code keeps that order).
+struct DimBuilder {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  mlir::Value c64(int64_t v) {
+    return b.create<mlir::arith::ConstantIntOp>(loc, v, 64);
+  }
+  mlir::Value add(mlir::Value x, mlir::Value y) { return op<mlir::arith::AddIOp>(x, y); }
+  mlir::Value sub(mlir::Value x, mlir::Value y) { return op<mlir::arith::SubIOp>(x, y); }
+  mlir::Value mul(mlir::Value x, mlir::Value y) { return op<mlir::arith::MulIOp>(x, y); }
+  mlir::Value div(mlir::Value x, mlir::Value y) { return op<mlir::arith::DivSIOp>(x, y); }
+  mlir::Value max(mlir::Value x, mlir::Value y) { return op<mlir::arith::MaxSIOp>(x, y); }
+  mlir::Value min(mlir::Value x, mlir::Value y) { return op<mlir::arith::MinSIOp>(x, y); }
+
+private:
+  template <typename OpTy> mlir::Value op(mlir::Value x, mlir::Value y) {
+    return b.create<OpTy>(loc, x, y);
+  }
+};
+
+/// A reduction's dims (DL_ReduceOp): the kept dims of its input, 1 for a
+/// reduced one with `keepDims`.
+mlir::LogicalResult
+reifyReduceDims(mlir::Operation *op, llvm::ArrayRef<int64_t> axes, bool keepDims,
+                mlir::OpBuilder &b, mlir::Location loc,
+                llvm::ArrayRef<llvm::SmallVector<mlir::Value>> operandDims,
+                llvm::SmallVectorImpl<llvm::SmallVector<mlir::Value>> &resultDims);
+/// conv2d's and the pooling ops' dims: only the batch may be dynamic.
+mlir::LogicalResult
+reifyConvPoolDims(mlir::Operation *op, mlir::OpBuilder &b, mlir::Location loc,
+                  llvm::ArrayRef<llvm::SmallVector<mlir::Value>> operandDims,
+                  llvm::SmallVectorImpl<llvm::SmallVector<mlir::Value>> &resultDims);
+
+/// Dim `i` of a rank-`rank` NumPy broadcast of `operands`: the maximum of
+/// their dims aligned with it from the end, in operand order; null where
+/// none has one.
+mlir::Value broadcastDim(DimBuilder &d,
+                         llvm::ArrayRef<llvm::SmallVector<mlir::Value>> operands,
+                         int64_t rank, int64_t i);
 
 //===----------------------------------------------------------------------===//
 // VJP builders

@@ -1,7 +1,7 @@
 //===- RecurrentOps.cpp - Recurrent ops -----------------------------------===//
 //
-// Shape rule and VJP of lstm (DLRecurrentOps.td); its gradient is lstm_grad,
-// which the host code loops over the time steps.
+// Shape rule, run-time dims and VJP of lstm (DLRecurrentOps.td); its
+// gradient is lstm_grad, which the host code loops over the time steps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +25,32 @@ LogicalResult LSTMOp::inferShapes(ArrayRef<TensorShape> operands,
     return failure();
   results.append(shapes->begin(), shapes->end());
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Run-time dims
+//===----------------------------------------------------------------------===//
+
+LogicalResult LSTMOp::reifyResultDims(OpBuilder &b, Location loc,
+                                      ArrayRef<SmallVector<Value>> in,
+                                      SmallVectorImpl<SmallVector<Value>> &out) {
+  // output [B, T, H], h [B, H], c [B, H]
+  return reifyEachDim(*this, b, loc, out, [&](unsigned r, int64_t i) -> FailureOr<Value> {
+    if (i == 0)
+      return in[0][0];
+    if (i == 1 && r == 0)
+      return in[0][1];
+    return Value();
+  });
+}
+
+LogicalResult LSTMGradOp::reifyResultDims(OpBuilder &b, Location loc,
+                                          ArrayRef<SmallVector<Value>> in,
+                                          SmallVectorImpl<SmallVector<Value>> &out) {
+  // Result r is the gradient of operand r.
+  return reifyEachDim(*this, b, loc, out, [&](unsigned r, int64_t i) -> FailureOr<Value> {
+    return in[r][i];
+  });
 }
 
 //===----------------------------------------------------------------------===//

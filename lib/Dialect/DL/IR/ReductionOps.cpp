@@ -69,6 +69,29 @@ LogicalResult LayerNormOp::inferShapes(ArrayRef<TensorShape> operands,
 }
 
 //===----------------------------------------------------------------------===//
+// Run-time dims
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+dlc::dl::reifyReduceDims(Operation *op, ArrayRef<int64_t> axes, bool keepDims,
+                         OpBuilder &b, Location loc, ArrayRef<SmallVector<Value>> in,
+                         SmallVectorImpl<SmallVector<Value>> &out) {
+  DimBuilder d{b, loc};
+  return reifyEachDim(op, b, loc, out, [&](unsigned, int64_t i) -> FailureOr<Value> {
+    int64_t r = in[0].size(), o = 0;
+    for (int64_t k = 0; k < r; ++k) {
+      bool red = axes.empty() || llvm::is_contained(axes, k) ||
+                 llvm::is_contained(axes, k - r);
+      if (red && !keepDims)
+        continue;
+      if (o++ == i)
+        return red ? d.c64(1) : in[0][k];
+    }
+    return Value();
+  });
+}
+
+//===----------------------------------------------------------------------===//
 // VJPs
 //===----------------------------------------------------------------------===//
 

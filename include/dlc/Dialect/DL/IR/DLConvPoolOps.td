@@ -10,7 +10,8 @@
 include "dlc/Dialect/DL/IR/DLOpBase.td"
 
 def DL_Conv2DOp : DL_Op<"conv2d", [Pure, SameOperandsElementType, DL_InferShape,
-                                   DL_Differentiable, DL_AcceptsEpilogue]> {
+                                   DL_ReifyDimsOwn, DL_Differentiable,
+                                   DL_AcceptsEpilogue]> {
   let summary = "2-D convolution, NCHW input and OIHW filter";
   let description = [{
     Cross-correlation as torch.nn.functional.conv2d: `filter` is
@@ -35,7 +36,7 @@ def DL_Conv2DOp : DL_Op<"conv2d", [Pure, SameOperandsElementType, DL_InferShape,
 }
 
 class DL_Pool2DOp<string mnemonic, string what, dag extraArgs = (ins)>
-    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_Differentiable,
+    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable,
                        DL_AcceptsEpilogue]> {
   let summary = "2-D " # what # " pooling over NCHW";
   let description = [{
@@ -54,6 +55,8 @@ class DL_Pool2DOp<string mnemonic, string what, dag extraArgs = (ins)>
   let extraClassDefinition = DL_SharedShapeRule<[{
     ::dlc::inferPool2DShape(operands[0], getKernel(), getStrides(),
                             getPadding(), emitError)
+  }]>.definition # DL_SharedDimsRule<[{
+    ::dlc::dl::reifyConvPoolDims(*this, b, loc, operandDims, resultDims)
   }]>.definition;
 }
 
@@ -74,7 +77,7 @@ def DL_AvgPool2DOp : DL_Pool2DOp<"avg_pool2d", "average",
 }
 
 def DL_Conv2DGradInputOp : DL_Op<"conv2d_grad_input",
-    [Pure, AllTypesMatch<["input", "output"]>, DL_AcceptsEpilogue]> {
+    [Pure, AllTypesMatch<["input", "output"]>, DL_ReifyDimsOwn, DL_AcceptsEpilogue]> {
   let summary = "the gradient of conv2d with respect to its input";
   let description = [{
     The transposed convolution of `grad` ([N, O, OH, OW]) with `filter`,
@@ -99,7 +102,7 @@ def DL_Conv2DGradInputOp : DL_Op<"conv2d_grad_input",
 }
 
 def DL_Conv2DGradFilterOp : DL_Op<"conv2d_grad_filter",
-    [Pure, AllTypesMatch<["filter", "output"]>, DL_AcceptsEpilogue]> {
+    [Pure, AllTypesMatch<["filter", "output"]>, DL_ReifyDimsOwn, DL_AcceptsEpilogue]> {
   let summary = "the gradient of conv2d with respect to its filter";
   let description = [{
     The correlation of `input` with `grad` over the batch and output
@@ -123,7 +126,7 @@ def DL_Conv2DGradFilterOp : DL_Op<"conv2d_grad_filter",
 }
 
 class DL_Pool2DGradOp<string mnemonic, string what, dag extraArgs = (ins)>
-    : DL_Op<mnemonic, [Pure, AllTypesMatch<["input", "output"]>]> {
+    : DL_Op<mnemonic, [Pure, AllTypesMatch<["input", "output"]>, DL_ReifyDimsOwn]> {
   let summary = "the gradient of " # what # " pooling";
   let description = [{
     Routes each window's cotangent back to its input positions: to the
@@ -139,6 +142,10 @@ class DL_Pool2DGradOp<string mnemonic, string what, dag extraArgs = (ins)>
                             DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
                             DenseI64ArrayAttr:$padding), extraArgs);
   let results = (outs DL_FloatTensor:$output);
+  // The input's dims.
+  let extraClassDefinition = DL_SharedDimsRule<[{
+    ::dlc::dl::reifySameAsOperand(*this, b, loc, operandDims, 1, resultDims)
+  }]>.definition;
 }
 
 def DL_MaxPool2DGradOp : DL_Pool2DGradOp<"max_pool2d_grad", "max"> {

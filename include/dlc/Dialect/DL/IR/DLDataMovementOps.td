@@ -11,7 +11,7 @@
 
 include "dlc/Dialect/DL/IR/DLOpBase.td"
 
-def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_InferShape, DL_Differentiable,
+def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable,
                                    DL_Alias]> {
   let summary = "reshapes to a new shape with the same element count";
   let description = [{
@@ -31,7 +31,7 @@ def DL_ReshapeOp : DL_Op<"reshape", [Pure, DL_InferShape, DL_Differentiable,
   let hasCanonicalizer = 1;
 }
 
-def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_InferShape, DL_Differentiable,
+def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable,
                                        DL_View]> {
   let summary = "permutes the dims";
   let description = [{
@@ -49,7 +49,7 @@ def DL_TransposeOp : DL_Op<"transpose", [Pure, DL_InferShape, DL_Differentiable,
   let hasCanonicalizer = 1;
 }
 
-def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_InferShape, DL_Differentiable,
+def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable,
                                             DL_View]> {
   let summary = "broadcasts to a larger shape";
   let description = [{
@@ -68,7 +68,7 @@ def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DL_InferShape, DL_Differenti
 }
 
 def DL_ConcatOp : DL_Op<"concat", [Pure, SameOperandsElementType, DL_InferShape,
-                                   DL_Differentiable]> {
+                                   DL_ReifyDimsOwn, DL_Differentiable]> {
   let summary = "concatenates tensors along an axis";
   let description = [{
     ```mlir
@@ -82,7 +82,7 @@ def DL_ConcatOp : DL_Op<"concat", [Pure, SameOperandsElementType, DL_InferShape,
   let hasFolder = 1;
 }
 
-def DL_SliceOp : DL_Op<"slice", [Pure, DL_InferShape, DL_Differentiable]> {
+def DL_SliceOp : DL_Op<"slice", [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable]> {
   let summary = "strided slice along some axes";
   let description = [{
     Python slicing `x[start:end:step]` along each listed axis; negative
@@ -103,7 +103,7 @@ def DL_SliceOp : DL_Op<"slice", [Pure, DL_InferShape, DL_Differentiable]> {
   }];
 }
 
-def DL_GatherOp : DL_Op<"gather", [Pure, DL_InferShape, DL_Differentiable]> {
+def DL_GatherOp : DL_Op<"gather", [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable]> {
   let summary = "takes slices along an axis at integer indices";
   let description = [{
     numpy.take: the result is `input.shape[:axis] + indices.shape +
@@ -121,7 +121,8 @@ def DL_GatherOp : DL_Op<"gather", [Pure, DL_InferShape, DL_Differentiable]> {
   }];
 }
 
-def DL_EmbeddingOp : DL_Op<"embedding", [Pure, DL_InferShape, DL_Differentiable]> {
+def DL_EmbeddingOp : DL_Op<"embedding", [Pure, DL_InferShape, DL_ReifyDimsOwn,
+                                         DL_Differentiable]> {
   let summary = "looks up rows of an embedding table";
   let description = [{
     `table[indices]` for a `[vocab, dim]` table, as
@@ -137,7 +138,7 @@ def DL_EmbeddingOp : DL_Op<"embedding", [Pure, DL_InferShape, DL_Differentiable]
       "$table `,` $indices attr-dict `:` functional-type(operands, results)";
 }
 
-def DL_BroadcastLikeOp : DL_Op<"broadcast_like", [Pure, DL_Differentiable]> {
+def DL_BroadcastLikeOp : DL_Op<"broadcast_like", [Pure, DL_ReifyDimsOwn, DL_Differentiable]> {
   let summary = "broadcasts a tensor to the run-time shape of another";
   let description = [{
     NumPy broadcasting of `input` to `reference`'s shape (only the shape of
@@ -156,7 +157,8 @@ def DL_BroadcastLikeOp : DL_Op<"broadcast_like", [Pure, DL_Differentiable]> {
   let hasVerifier = 1;
 }
 
-def DL_SliceGradOp : DL_Op<"slice_grad", [Pure, AllTypesMatch<["input", "output"]>]> {
+def DL_SliceGradOp : DL_Op<"slice_grad", [Pure, AllTypesMatch<["input", "output"]>,
+                                         DL_ReifyDimsOwn]> {
   let summary = "the gradient of slice: the cotangent placed back, zeros elsewhere";
   let description = [{
     ```mlir
@@ -174,7 +176,8 @@ def DL_SliceGradOp : DL_Op<"slice_grad", [Pure, AllTypesMatch<["input", "output"
   }];
 }
 
-def DL_ScatterAddOp : DL_Op<"scatter_add", [Pure, AllTypesMatch<["reference", "output"]>]> {
+def DL_ScatterAddOp : DL_Op<"scatter_add", [Pure, AllTypesMatch<["reference", "output"]>,
+                                           DL_ReifyDimsOwn]> {
   let summary = "sums slices of a cotangent into the rows they were gathered from";
   let description = [{
     The gradient of `dl.gather` (and of `dl.embedding`, a gather along axis

@@ -14,8 +14,8 @@ include "dlc/Dialect/DL/IR/DLOpBase.td"
 
 class DL_BinaryOp<string mnemonic, string sym, list<Trait> traits = []>
     : DL_Op<mnemonic, !listconcat([Pure, SameOperandsElementType,
-                                   DL_InferShape, DL_Differentiable,
-                                   DL_Elementwise], traits)> {
+                                   DL_InferShape, DL_ReifyDimsOwn,
+                                   DL_Differentiable, DL_Elementwise], traits)> {
   let summary = "elementwise `" # sym # "` with NumPy broadcasting";
   let description = [{
     Applies the operation elementwise; operands broadcast as in NumPy.
@@ -31,6 +31,8 @@ class DL_BinaryOp<string mnemonic, string sym, list<Trait> traits = []>
   let hasFolder = 1;
   let extraClassDefinition = DL_SharedShapeRule<[{
     ::dlc::inferBroadcastShape(operands[0], operands[1], emitError)
+  }]>.definition # DL_SharedDimsRule<[{
+    ::dlc::dl::reifyBroadcastDims(*this, b, loc, operandDims, resultDims)
   }]>.definition;
 }
 
@@ -45,7 +47,7 @@ def DL_MinimumOp : DL_BinaryOp<"minimum", "min", [Commutative]>;
 class DL_UnaryOp<string mnemonic, string formula,
                  list<Trait> traits = [DL_Differentiable]>
     : DL_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
-                                   DL_Elementwise], traits)> {
+                                   DL_ReifyDims, DL_Elementwise], traits)> {
   let summary = "elementwise " # formula;
   let description = [{
     Computes }] # formula # [{ for every element.
@@ -71,8 +73,8 @@ def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "the logistic sigmoid 1 / (1 + e^-x)">;
 def DL_ReluOp : DL_UnaryOp<"relu", "max(x, 0)">;
 def DL_StepOp : DL_UnaryOp<"step", "the unit step: 1 where x > 0, else 0 (a mask in gradients)">;
 
-def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType, DL_Differentiable,
-                               DL_Elementwise]> {
+def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType, DL_ReifyDims,
+                               DL_Differentiable, DL_Elementwise]> {
   let summary = "elementwise GELU";
   let description = [{
     The Gaussian error linear unit (Hendrycks & Gimpel 2016):
@@ -92,8 +94,8 @@ def DL_GeluOp : DL_Op<"gelu", [Pure, SameOperandsAndResultType, DL_Differentiabl
       "$input (`approximate` `=` $approximate^)? attr-dict `:` type($input)";
 }
 
-def DL_CastOp : DL_Op<"cast", [Pure, SameOperandsAndResultShape, DL_Differentiable,
-                               DL_Elementwise]> {
+def DL_CastOp : DL_Op<"cast", [Pure, SameOperandsAndResultShape, DL_ReifyDims,
+                               DL_Differentiable, DL_Elementwise]> {
   let summary = "converts the element type";
   let description = [{
     Converts each element: integer to float exactly where representable,
@@ -110,7 +112,7 @@ def DL_CastOp : DL_Op<"cast", [Pure, SameOperandsAndResultShape, DL_Differentiab
 }
 
 def DL_GeluGradOp : DL_Op<"gelu_grad", [Pure, AllTypesMatch<["input", "grad", "output"]>,
-                                     DL_Elementwise]> {
+                                     DL_ReifyDims, DL_Elementwise]> {
   let summary = "the gradient of gelu";
   let description = [{
     `grad * gelu'(input)`: `Phi(x) + x phi(x)` exactly, or the derivative of

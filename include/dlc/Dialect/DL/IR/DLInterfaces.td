@@ -1,8 +1,8 @@
 //===- DLInterfaces.td - Interfaces of the dl ops ----------*- tablegen -*-===//
 //
-// Shape inference and reverse-mode differentiation, as op interfaces so that
-// each op's shape rule and VJP sit in its family's .cpp beside its folder and
-// verifier.
+// Shape inference, run-time dims and reverse-mode differentiation, as op
+// interfaces so that each op's shape rule, dims rule and VJP sit in its
+// family's .cpp beside its folder and verifier.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,6 +44,43 @@ def DL_ShapeInferenceOpInterface : OpInterface<"ShapeInferenceOpInterface"> {
 }
 
 def DL_InferShape : DeclareOpInterfaceMethods<DL_ShapeInferenceOpInterface>;
+
+// Run-time dims (the host code sizes buffers from them): each op states how
+// its result dims follow from its operands' dims as i64 values, beside its
+// shape rule, as StableHLO's reifyReturnTypeShapes does. The default is
+// the common rule, each result shaped as operand 0; the binary ops share
+// NumPy broadcasting (reifyBroadcastDims), other ops define their own
+// (DL_ReifyDimsOwn).
+def DL_ReifyDims : OpInterface<"ReifyDimsOpInterface"> {
+  let cppNamespace = "::dlc::dl";
+  let description = [{
+    An op whose result dims at run time follow from its operands' dims.
+    The rules build i64 arith ops: the caller's context has the arith
+    dialect loaded (the host code's does).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds, at `b`'s insertion point, every dim of every result as an
+        i64 value: `resultDims[r][i]` is dim i of result r, a constant
+        where the result type has it static. `operandDims[k]` holds operand
+        k's dims. A null dim, the last of its result, means the rule has
+        none; fails with a diagnostic on the op where the dims cannot be
+        computed at run time.
+      }], "::llvm::LogicalResult", "reifyResultDims",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
+           "::llvm::ArrayRef<::llvm::SmallVector<::mlir::Value>>":$operandDims,
+           "::llvm::SmallVectorImpl<::llvm::SmallVector<::mlir::Value>> &":$resultDims),
+      /*methodBody=*/"", /*defaultImplementation=*/[{
+        return ::dlc::dl::reifySameAsOperand($_op.getOperation(), b, loc,
+                                             operandDims, 0, resultDims);
+      }]>
+  ];
+}
+
+// DL_ReifyDims on an op: each result has operand 0's dims. DL_ReifyDimsOwn:
+// a rule of the op's own, `reifyResultDims` in its family's .cpp.
+def DL_ReifyDimsOwn
+    : DeclareOpInterfaceMethods<DL_ReifyDims, ["reifyResultDims"]>;
 
 // Reverse-mode differentiation (dl-autodiff): each differentiable op builds
 // its own vector-Jacobian product in dl, next to the op (in its family's

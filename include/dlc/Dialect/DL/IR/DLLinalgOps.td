@@ -12,7 +12,8 @@
 include "dlc/Dialect/DL/IR/DLOpBase.td"
 
 def DL_MatmulOp : DL_Op<"matmul", [Pure, SameOperandsElementType, DL_InferShape,
-                                   DL_Differentiable, DL_AcceptsEpilogue]> {
+                                   DL_ReifyDimsOwn, DL_Differentiable,
+                                   DL_AcceptsEpilogue]> {
   let summary = "matrix product of two rank-2 tensors";
   let description = [{
     `[M, K] @ [K, N] -> [M, N]`.
@@ -28,8 +29,8 @@ def DL_MatmulOp : DL_Op<"matmul", [Pure, SameOperandsElementType, DL_InferShape,
 }
 
 def DL_BatchMatmulOp : DL_Op<"batch_matmul",
-    [Pure, SameOperandsElementType, DL_InferShape, DL_Differentiable,
-     DL_AcceptsEpilogue]> {
+    [Pure, SameOperandsElementType, DL_InferShape, DL_ReifyDimsOwn,
+     DL_Differentiable, DL_AcceptsEpilogue]> {
   let summary = "batched matrix product with broadcast batch dims";
   let description = [{
     `[..., M, K] @ [..., K, N] -> [..., M, N]`; the leading (batch) dims

@@ -14,7 +14,7 @@ include "dlc/Dialect/DL/IR/DLOpBase.td"
 // operands.
 class DL_LossOp<string mnemonic, string kind, string what,
                 dag extraArgs = (ins), string extraFormat = "">
-    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_Differentiable]> {
+    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_ReifyDims, DL_Differentiable]> {
   let summary = what # ", averaged over the batch";
   let arguments = !con((ins DL_FloatTensor:$predictions, DL_Tensor:$targets),
                        extraArgs);
@@ -80,7 +80,7 @@ def DL_SparseCategoricalCrossEntropyOp : DL_LossOp<
   }];
 }
 
-def DL_LossGradOp : DL_Op<"loss_grad", [Pure]> {
+def DL_LossGradOp : DL_Op<"loss_grad", [Pure, DL_ReifyDims]> {
   let summary = "the gradient of a loss with respect to its predictions or targets";
   let description = [{
     `g * d loss / d predictions` for the loss `kind` (`mse`,
@@ -107,7 +107,7 @@ def DL_LossGradOp : DL_Op<"loss_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def DL_AccuracyOp : DL_Op<"accuracy", [Pure]> {
+def DL_AccuracyOp : DL_Op<"accuracy", [Pure, DL_ReifyDims]> {
   let summary = "the fraction of correct predictions";
   let description = [{
     For the classification loss `kind`: argmax over the last dim equal to

@@ -1,8 +1,8 @@
 //===- DLOpBase.td - Types and base classes of the dl ops --*- tablegen -*-===//
 //
 // What every op family file includes: the dialect, the operand types, the
-// DL_Op base class, the interfaces and traits, and DL_SharedShapeRule for
-// op classes whose ops share one shape rule.
+// DL_Op base class, the interfaces and traits, and DL_SharedShapeRule and
+// DL_SharedDimsRule for op classes whose ops share one shape or dims rule.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +43,21 @@ class DL_SharedShapeRule<code rule> {
         ::dlc::ShapeErrorFn emitError,
         ::llvm::SmallVectorImpl<::dlc::TensorShape> &results) {
       return ::dlc::dl::appendShape(}] # rule # [{, results);
+    }
+  }];
+}
+
+// The `reifyResultDims` of an op class whose ops share one run-time dims
+// rule (DL_ReifyDimsOwn): `rule` is a call over the hook's arguments (`b`,
+// `loc`, `operandDims`, `resultDims`) and the op's accessors, of a rule in
+// DLOps.h or OpHelpers.h.
+class DL_SharedDimsRule<code rule> {
+  code definition = [{
+    ::llvm::LogicalResult $cppClass::reifyResultDims(
+        ::mlir::OpBuilder &b, ::mlir::Location loc,
+        ::llvm::ArrayRef<::llvm::SmallVector<::mlir::Value>> operandDims,
+        ::llvm::SmallVectorImpl<::llvm::SmallVector<::mlir::Value>> &resultDims) {
+      return }] # rule # [{;
     }
   }];
 }

@@ -26,6 +26,31 @@ namespace dlc::dl {
 bool areCompatibleReturnTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
 /// The verifier of ShapeInferenceOpInterface.
 mlir::LogicalResult verifyInferredResultTypes(mlir::Operation *op);
+
+/// Dim `dim` of result `result` at run time (a dynamic one), null where the
+/// rule has none; failure after a diagnostic on the op.
+using DynamicDimFn =
+    llvm::function_ref<mlir::FailureOr<mlir::Value>(unsigned result, int64_t dim)>;
+/// ReifyDimsOpInterface's loop: appends to `resultDims` each result's dims
+/// in order, static dims as i64 constants and dynamic ones from
+/// `dynamicDim`, all built at `b`'s insertion point in that order (the
+/// order of the host code). Stops after the first null dim.
+mlir::LogicalResult reifyEachDim(mlir::Operation *op, mlir::OpBuilder &b,
+                                 mlir::Location loc,
+                                 llvm::SmallVectorImpl<llvm::SmallVector<mlir::Value>> &resultDims,
+                                 DynamicDimFn dynamicDim);
+/// The rule "every result has operand `operand`'s dims".
+mlir::LogicalResult
+reifySameAsOperand(mlir::Operation *op, mlir::OpBuilder &b, mlir::Location loc,
+                   llvm::ArrayRef<llvm::SmallVector<mlir::Value>> operandDims,
+                   unsigned operand,
+                   llvm::SmallVectorImpl<llvm::SmallVector<mlir::Value>> &resultDims);
+/// NumPy broadcasting: each result dim the maximum of the operands' dims
+/// aligned with it from the end (a missing dim counts as 1).
+mlir::LogicalResult
+reifyBroadcastDims(mlir::Operation *op, mlir::OpBuilder &b, mlir::Location loc,
+                   llvm::ArrayRef<llvm::SmallVector<mlir::Value>> operandDims,
+                   llvm::SmallVectorImpl<llvm::SmallVector<mlir::Value>> &resultDims);
 } // namespace dlc::dl
 
 #include "dlc/Dialect/DL/IR/DLOpsInterfaces.h.inc"

@@ -10,7 +10,7 @@
 
 include "dlc/Dialect/DL/IR/DLOpBase.td"
 
-def DL_LSTMOp : DL_Op<"lstm", [Pure, DL_InferShape, DL_Differentiable,
+def DL_LSTMOp : DL_Op<"lstm", [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable,
                              DL_HostDriven]> {
   let summary = "a single-layer LSTM over a run-time number of time steps";
   let description = [{
@@ -40,7 +40,7 @@ def DL_LSTMOp : DL_Op<"lstm", [Pure, DL_InferShape, DL_Differentiable,
 def DL_LSTMGradOp : DL_Op<"lstm_grad",
     [Pure, AllTypesMatch<["input", "d_input"]>, AllTypesMatch<["w_ih", "d_w_ih"]>,
      AllTypesMatch<["w_hh", "d_w_hh"]>, AllTypesMatch<["bias", "d_bias"]>,
-     DL_HostDriven]> {
+     DL_ReifyDimsOwn, DL_HostDriven]> {
   let summary = "backpropagation through time of dl.lstm";
   let description = [{
     The gradients of `dl.lstm %input, %w_ih, %w_hh, %bias` with respect to

@@ -11,7 +11,7 @@
 include "dlc/Dialect/DL/IR/DLOpBase.td"
 
 class DL_ReduceOp<string mnemonic, string what>
-    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_Differentiable,
+    : DL_Op<mnemonic, [Pure, DL_InferShape, DL_ReifyDimsOwn, DL_Differentiable,
                        DL_AcceptsEpilogue, DL_Reduction]> {
   let summary = what # " over the given axes";
   let description = [{
@@ -31,6 +31,9 @@ class DL_ReduceOp<string mnemonic, string what>
   }];
   let extraClassDefinition = DL_SharedShapeRule<[{
     ::dlc::inferReduceShape(operands[0], getAxes(), getKeepDims(), emitError)
+  }]>.definition # DL_SharedDimsRule<[{
+    ::dlc::dl::reifyReduceDims(*this, getAxes(), getKeepDims(), b, loc,
+                               operandDims, resultDims)
   }]>.definition;
 }
 
@@ -39,8 +42,8 @@ def DL_ReduceMeanOp : DL_ReduceOp<"reduce_mean", "arithmetic mean">;
 def DL_ReduceMaxOp : DL_ReduceOp<"reduce_max", "maximum">;
 
 class DL_SoftmaxLikeOp<string mnemonic, string formula>
-    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType, DL_Differentiable,
-                       DL_AcceptsEpilogue]> {
+    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType, DL_ReifyDims,
+                       DL_Differentiable, DL_AcceptsEpilogue]> {
   let summary = formula # " along one axis";
   let description = [{
     Computes }] # formula # [{ along `axis`, with the maximum subtracted
@@ -61,7 +64,7 @@ def DL_SoftmaxOp : DL_SoftmaxLikeOp<"softmax", "softmax exp(x_i) / sum_j exp(x_j
 def DL_LogSoftmaxOp
     : DL_SoftmaxLikeOp<"log_softmax", "log-softmax x_i - log(sum_j exp(x_j))">;
 
-def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_InferShape, DL_Differentiable,
+def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_InferShape, DL_ReifyDims, DL_Differentiable,
                                          DL_AcceptsEpilogue]> {
   let summary = "batch normalization with given statistics";
   let description = [{
@@ -88,7 +91,7 @@ def DL_BatchNormOp : DL_Op<"batch_norm", [Pure, DL_InferShape, DL_Differentiable
   }];
 }
 
-def DL_LayerNormOp : DL_Op<"layer_norm", [Pure, DL_InferShape, DL_Differentiable,
+def DL_LayerNormOp : DL_Op<"layer_norm", [Pure, DL_InferShape, DL_ReifyDims, DL_Differentiable,
                                          DL_AcceptsEpilogue]> {
   let summary = "layer normalization over the trailing dims";
   let description = [{

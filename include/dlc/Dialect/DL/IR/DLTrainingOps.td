@@ -10,8 +10,8 @@
 
 include "dlc/Dialect/DL/IR/DLOpBase.td"
 
-def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType, DL_Differentiable,
-                                   DL_View]> {
+def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType, DL_ReifyDims,
+                                   DL_Differentiable, DL_View]> {
   let summary = "inverted dropout";
   let description = [{
     In training, zeroes each element with probability `rate` and scales the
@@ -30,7 +30,7 @@ def DL_DropoutOp : DL_Op<"dropout", [Pure, SameOperandsAndResultType, DL_Differe
 }
 
 def DL_DropoutMaskOp : DL_Op<"dropout_mask",
-    [Pure, AllTypesMatch<["input", "output"]>, DL_Differentiable,
+    [Pure, AllTypesMatch<["input", "output"]>, DL_ReifyDims, DL_Differentiable,
      DL_Elementwise]> {
   let summary = "a random inverted-dropout mask";
   let description = [{
@@ -55,7 +55,8 @@ def DL_DropoutMaskOp : DL_Op<"dropout_mask",
 }
 
 def DL_AdamUpdateOp : DL_Op<"adam_update",
-    [Pure, AllTypesMatch<["param", "grad", "m", "v", "new_param", "new_m", "new_v"]>]> {
+    [Pure, AllTypesMatch<["param", "grad", "m", "v", "new_param", "new_m", "new_v"]>,
+     DL_ReifyDims]> {
   let summary = "one Adam / AdamW step for one parameter";
   let description = [{
     Kingma & Ba 2015, as torch.optim.Adam (AdamW, Loshchilov & Hutter 2019,
@@ -83,7 +84,8 @@ def DL_AdamUpdateOp : DL_Op<"adam_update",
 }
 
 def DL_SGDUpdateOp : DL_Op<"sgd_update",
-    [Pure, AllTypesMatch<["param", "grad", "buffer", "new_param", "new_buffer"]>]> {
+    [Pure, AllTypesMatch<["param", "grad", "buffer", "new_param", "new_buffer"]>,
+     DL_ReifyDims]> {
   let summary = "one SGD step (momentum, Nesterov) for one parameter";
   let description = [{
     As torch.optim.SGD: `b' = momentum b + g`; `p' = p - lr (g + momentum b')`
