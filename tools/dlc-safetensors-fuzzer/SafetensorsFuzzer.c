@@ -1,8 +1,8 @@
 /*===- SafetensorsFuzzer.c - libFuzzer target for the safetensors loader --===*
  *
  * Feeds arbitrary bytes to dlc_rt_load_buffer (runtime/dlc_safetensors.c,
- * with the rest of runtime/*.c compiled natively next to this file) for a small
- * hand-built model.
+ * with the rest of the runtime's .c files compiled natively next to this
+ * file) for a small hand-built model.
  * A crash, a sanitizer report or an abort here is a bug. The checks:
  *   - a rejected load returns FORMAT, MISMATCH or OUT_OF_MEMORY with a
  *     message, and leaves every parameter bit-identical;
